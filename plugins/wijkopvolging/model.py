@@ -1,0 +1,80 @@
+"""The canonical item: the one shape every source is mapped to.
+
+Every source (SQL table, Excel export, ZGW case system) is turned into a table with
+exactly these columns; validation, the warehouse, timeliness and the documents all
+read this shape and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+VRAAG = "vraag"  # a Vraag uit de Wijk, raised during a formal werkbezoek
+ADVIES = "advies"  # an ongevraagd advies from a wijkraad
+KINDS = (VRAAG, ADVIES)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str  # "str", "date" or "int"
+    required: bool
+    public: bool  # may reach the public overview in the RIS
+    description: str
+
+
+# The canonical fields, in order. A source mapping may only name these.
+FIELDS: tuple[Field, ...] = (
+    Field("source_record_id", "str", True, False, "the record's id in its source system"),
+    Field("kind", "str", True, True, "'vraag' (Vraag uit de Wijk) or 'advies' (ongevraagd advies)"),
+    Field("wijk", "str", True, True, "the wijk (or dorp) the item comes from"),
+    Field("onderwerp", "str", True, True, "the public title of the question or advice"),
+    Field("date_raised", "date", True, True, "date of the werkbezoek, or date the advice came in"),
+    Field("wethouder", "str", True, True, "the responsible wethouder"),
+    Field("agreed_deadline", "date", False, True, "an agreed answer date replacing the term"),
+    Field("agreed_term_days", "int", False, False, "an agreed term in days replacing 42"),
+    Field("extension_days", "int", False, False, "a verlenging in days, added to the term"),
+    Field("date_answered", "date", False, True, "date the answer was sent"),
+    Field("date_tussenbericht", "date", False, True, "date of the (first) tussenbericht"),
+)
+
+FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
+REQUIRED_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.required)
+DATE_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.type == "date")
+INT_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.type == "int")
+STR_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.type == "str")
+# Free-text fields that can reach the public overview: the privacy gate checks these.
+PUBLIC_TEXT_FIELDS: tuple[str, ...] = ("onderwerp", "wijk", "wethouder")
+
+# Columns every extract carries besides the canonical fields.
+ID = "item_id"  # "<source>:<source_record_id>", unique across sources
+SOURCE = "source"  # the configured source name
+ITEM_COLUMNS: tuple[str, ...] = (ID, SOURCE, *FIELD_NAMES)
+
+# Load metadata the warehouse adds to every stored version of an item.
+LOAD_COLUMNS: tuple[str, ...] = ("run_id", "valid_from", "content_hash")
+
+
+def item_id(source: str, source_record_id: str) -> str:
+    """The warehouse-wide id of a record: its source name and its id there."""
+    return f"{source}:{source_record_id}"
+
+
+def coerce_items(frame):
+    """Give an extract the canonical dtypes: ``str`` text, ``datetime64[us]`` dates
+    (midnight, NaT when missing), nullable ``Int64`` for agreed_term_days and plain
+    ``int64`` extension_days (0 when missing).
+
+    Expects values that are already parsed (sources do the parsing and quarantine what
+    they cannot parse); this only settles the dtypes so every later step sees one shape.
+    """
+    import pandas as pd
+
+    out = frame.reindex(columns=list(ITEM_COLUMNS)).copy()
+    for name in (ID, SOURCE, *STR_FIELDS):
+        out[name] = out[name].astype("str").where(out[name].notna())
+    for name in DATE_FIELDS:
+        out[name] = pd.to_datetime(out[name]).astype("datetime64[us]").dt.normalize()
+    out["agreed_term_days"] = pd.to_numeric(out["agreed_term_days"]).astype("Int64")
+    out["extension_days"] = pd.to_numeric(out["extension_days"]).fillna(0).astype("int64")
+    return out.reset_index(drop=True)
