@@ -78,3 +78,19 @@ def coerce_items(frame):
     out["agreed_term_days"] = pd.to_numeric(out["agreed_term_days"]).astype("Int64")
     out["extension_days"] = pd.to_numeric(out["extension_days"]).fillna(0).astype("int64")
     return out.reset_index(drop=True)
+
+
+# A finding: one record breaking one rule. Errors send the record to quarantine;
+# warnings flag it and keep it. ``row_no`` is the record's position in its extract.
+FINDING_COLUMNS: tuple[str, ...] = (
+    "row_no", "source_record_id", "rule", "column", "value", "severity", "message",
+)
+ERROR = "error"
+WARNING = "warning"
+
+
+def empty_findings():
+    """A findings table with no rows and the right columns."""
+    import pandas as pd
+
+    return pd.DataFrame({name: pd.Series(dtype="object") for name in FINDING_COLUMNS})

@@ -1,0 +1,86 @@
+"""
+### wijkopvolging_ingest
+
+Every morning: read every configured source system (the registration database, Excel
+exports, the ZGW case system), check each record against the rules, and load the good
+ones into the warehouse as a new version. Records that break a rule go to quarantine with
+the reason; the steward report lists them. Extracted = loaded + quarantined, per source,
+or the run fails.
+
+Configuration: `include/config/wijkopvolging.yaml` (or `WIJKOPVOLGING_CONFIG`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from airflow.sdk import CronDataIntervalTimetable, dag, task
+
+from wijkopvolging.airflow_support import fail_clearly, load_settings, source_connection_url
+
+SOURCE_TASK = {"retries": 3, "retry_delay": timedelta(seconds=30),
+               "retry_exponential_backoff": True, "max_retry_delay": timedelta(minutes=10)}
+
+
+@dag(
+    dag_id="wijkopvolging_ingest",
+    schedule=CronDataIntervalTimetable("0 5 * * *", timezone="Europe/Amsterdam"),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["wijkopvolging"],
+    default_args={"owner": "wijkopvolging", "retries": 1},
+)
+def wijkopvolging_ingest():
+    @task
+    def list_sources() -> list[str]:
+        """The configured source names; one mapped task each from here on."""
+        return [source.name for source in load_settings().sources]
+
+    @task(**SOURCE_TASK)
+    def extract(source_name: str, run_id=None, data_interval_start=None,
+                data_interval_end=None) -> dict:
+        """Read one source into staging, for this run's data interval."""
+        from wijkopvolging.ingest import extract_source
+
+        config = load_settings()
+        with fail_clearly(f"source {source_name!r}"):
+            return extract_source(
+                config, source_name, run_id=run_id,
+                data_interval_start=data_interval_start, data_interval_end=data_interval_end,
+                connection_url=source_connection_url(config.source(source_name)))
+
+    @task
+    def validate(extracted: dict, run_id=None, data_interval_end=None) -> dict:
+        """Check the staged records against the rules; errors go to quarantine."""
+        from wijkopvolging.ingest import validate_source
+
+        with fail_clearly(f"source {extracted['source']!r}"):
+            return validate_source(load_settings(), extracted["source"], run_id=run_id,
+                                   data_interval_end=data_interval_end)
+
+    @task
+    def load(validated: dict, run_id=None, data_interval_end=None) -> dict:
+        """Store new and changed items as versions; reconcile the counts."""
+        from wijkopvolging.ingest import load_source
+
+        with fail_clearly(f"source {validated['source']!r}"):
+            return load_source(load_settings(), validated["source"], run_id=run_id,
+                               data_interval_end=data_interval_end)
+
+    @task
+    def steward_report(loaded: list[dict], run_id=None, data_interval_end=None) -> dict:
+        """Write the steward report and the run manifest; log where they are."""
+        from wijkopvolging.ingest import write_ingest_report
+
+        paths = write_ingest_report(load_settings(), run_id=run_id,
+                                    data_interval_end=data_interval_end)
+        print(f"Validatierapport: {paths['html']}")
+        return paths
+
+    extracted = extract.expand(source_name=list_sources())
+    loaded = load.expand(validated=validate.expand(extracted=extracted))
+    steward_report(loaded)
+
+
+wijkopvolging_ingest()

@@ -1,0 +1,95 @@
+"""
+### wijkopvolging_rapportage
+
+Every two months, after a period ends (January–February, March–April, …): take the
+period's items from the warehouse as of its end, stop if any would publish personal data,
+compute for each whether it was answered on time, and write the raadsinformatiebrief and
+its overview (Word and PDF) into `<output>/<YYYY-MM>_<YYYY-MM>/` for the griffie.
+
+Trigger by hand for a re-issue: `periode` is the first month (`2025-09`); the documents
+are made as of that period's end, from the warehouse's history.
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
+
+from wijkopvolging.airflow_support import fail_clearly, load_settings
+
+PERIOD_PATTERN = r"^[0-9]{4}-(01|03|05|07|09|11)$"
+
+
+@dag(
+    dag_id="wijkopvolging_rapportage",
+    schedule=CronDataIntervalTimetable("0 6 1 */2 *", timezone="Europe/Amsterdam"),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["wijkopvolging"],
+    default_args={"owner": "wijkopvolging", "retries": 0},
+    params={
+        "periode": Param(None, type=["null", "string"], pattern=PERIOD_PATTERN,
+                         title="Periode",
+                         description="Eerste maand van de periode (JJJJ-MM, bv. 2025-09). "
+                                     "Leeg: de periode van dit data-interval."),
+        "kenmerk": Param(None, type=["null", "string"], title="Ons kenmerk",
+                         description="Leeg: het kenmerk uit de configuratie."),
+        "force_delivery": Param(False, type="boolean", title="Opnieuw leveren",
+                                description="Ook leveren als deze periode al geleverd is "
+                                            "(herziene versie)."),
+    },
+)
+def wijkopvolging_rapportage():
+    @task
+    def resolve_period(params=None, data_interval_start=None, data_interval_end=None) -> str:
+        """The period this run reports on: the `periode` parameter or the data interval."""
+        from wijkopvolging.periods import Period
+
+        with fail_clearly("parameter 'periode'"):
+            if params and params.get("periode"):
+                return Period.parse(params["periode"]).slug
+            return Period.from_data_interval(data_interval_start, data_interval_end).slug
+
+    @task
+    def snapshot(period: str, run_id=None) -> dict:
+        """The items open at the peildatum or answered in the period, as of its end."""
+        from wijkopvolging.periods import Period
+        from wijkopvolging.rapportage import take_snapshot
+
+        return take_snapshot(load_settings(), Period.parse(period), run_id=run_id)
+
+    @task
+    def publication_gate(period: str, run_id=None) -> dict:
+        """Refuse to publish if any record carries a resident's personal data."""
+        from wijkopvolging.periods import Period
+        from wijkopvolging.rapportage import check_publication_gate
+
+        with fail_clearly("publicatiecontrole"):
+            return check_publication_gate(load_settings(), Period.parse(period), run_id=run_id)
+
+    @task
+    def timeliness(period: str, run_id=None) -> dict:
+        """Deadline and status at the peildatum for every item."""
+        from wijkopvolging.periods import Period
+        from wijkopvolging.rapportage import compute_timeliness
+
+        return compute_timeliness(load_settings(), Period.parse(period), run_id=run_id)
+
+    @task
+    def documents(period: str, run_id=None, params=None) -> dict:
+        """The raadsinformatiebrief and the overview, as Word and PDF, in the drop folder."""
+        from wijkopvolging.periods import Period
+        from wijkopvolging.rapportage import write_documents
+
+        paths = write_documents(load_settings(), Period.parse(period), run_id=run_id,
+                                kenmerk=(params or {}).get("kenmerk"))
+        for name, path in paths.items():
+            print(f"{name}: {path}")
+        return paths
+
+    period = resolve_period()
+    checked = snapshot(period) >> publication_gate(period)
+    checked >> timeliness(period) >> documents(period)
+
+
+wijkopvolging_rapportage()

@@ -1,0 +1,194 @@
+"""The one configuration file: sources, warehouse, output folder and settings.
+
+``include/config/wijkopvolging.yaml`` by default; ``WIJKOPVOLGING_CONFIG`` names another.
+No secrets live in it: database passwords and API secrets come from Airflow connections
+or environment variables. A wrong file stops with one line naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wijkopvolging.model import FIELD_NAMES, KINDS
+
+SOURCE_TYPES = ("sql", "file", "zgw")
+
+
+class ConfigError(Exception):
+    """The configuration file is missing or wrong; the message names file and key."""
+
+
+def project_root() -> Path:
+    """The checkout (or image folder) holding dags/, plugins/ and include/."""
+    env = os.environ.get("WIJKOPVOLGING_HOME")
+    return Path(env).resolve() if env else Path(__file__).resolve().parents[2]
+
+
+def default_config_path() -> Path:
+    env = os.environ.get("WIJKOPVOLGING_CONFIG")
+    return Path(env) if env else project_root() / "include" / "config" / "wijkopvolging.yaml"
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One source system and how its records map onto the canonical item."""
+
+    name: str
+    type: str
+    mapping: dict[str, str]  # source column -> canonical field
+    options: dict[str, Any] = field(default_factory=dict)  # type-specific keys
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> {source: canon}
+    full_extract: bool = True  # every run sees all records, so absence means deletion
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    warehouse_url: str
+    output_dir: Path
+    gx_dir: Path
+    sources: tuple[SourceConfig, ...]
+    settings: dict[str, Any]
+
+    def source(self, name: str) -> SourceConfig:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise ConfigError(f"{self.path}: sources: no source named {name!r}")
+
+    @property
+    def kenmerk_template(self) -> str:
+        return str(self.settings.get("kenmerk", "WIJK/{slug}"))
+
+    @property
+    def earliest_date(self) -> dt.date:
+        return self.settings.get("earliest_date") or dt.date(2022, 3, 1)
+
+
+def _sqlite_url(url: str, root: Path) -> str:
+    """Make ``sqlite:///relative.db`` relative to the project root, not the cwd."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix:
+        return prefix + str(root / url[len(prefix):])
+    return url
+
+
+def _require(mapping: Any, key: str, where: str, path: Path) -> Any:
+    if not isinstance(mapping, dict) or key not in mapping or mapping[key] in (None, ""):
+        raise ConfigError(f"{path}: {where}{key}: missing")
+    return mapping[key]
+
+
+def _parse_source(name: str, raw: Any, path: Path, root: Path) -> SourceConfig:
+    where = f"sources.{name}."
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: sources.{name}: expected a mapping of settings")
+    kind = _require(raw, "type", where, path)
+    if kind not in SOURCE_TYPES:
+        raise ConfigError(
+            f"{path}: {where}type: unknown source type {kind!r} (known: {', '.join(SOURCE_TYPES)})"
+        )
+    mapping = _require(raw, "mapping", where, path)
+    if not isinstance(mapping, dict):
+        raise ConfigError(f"{path}: {where}mapping: expected 'source column: canonical field'")
+    for column, canonical in mapping.items():
+        if canonical not in FIELD_NAMES:
+            raise ConfigError(
+                f"{path}: {where}mapping.{column}: unknown field {canonical!r} "
+                f"(canonical fields: {', '.join(FIELD_NAMES)})"
+            )
+    values = raw.get("values") or {}
+    for canonical, table in values.items():
+        if canonical not in FIELD_NAMES:
+            raise ConfigError(f"{path}: {where}values.{canonical}: unknown field {canonical!r}")
+        if canonical == "kind":
+            for source_value, kind_value in table.items():
+                if kind_value not in KINDS:
+                    raise ConfigError(
+                        f"{path}: {where}values.kind.{source_value}: {kind_value!r} "
+                        f"is not one of {', '.join(KINDS)}"
+                    )
+    if kind == "sql":
+        if not raw.get("url") and not raw.get("conn_id"):
+            raise ConfigError(f"{path}: {where}url: a sql source needs 'url' or 'conn_id'")
+        if not raw.get("query") and not raw.get("table"):
+            raise ConfigError(f"{path}: {where}query: a sql source needs 'query' or 'table'")
+    options = {
+        k: v for k, v in raw.items() if k not in ("type", "mapping", "values", "full_extract")
+    }
+    if "url" in options:
+        options["url"] = _sqlite_url(str(options["url"]), root)
+    return SourceConfig(
+        name=name,
+        type=kind,
+        mapping=dict(mapping),
+        options=options,
+        values={k: dict(v) for k, v in values.items()},
+        full_extract=bool(raw.get("full_extract", True)),
+    )
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read and check the configuration file; ``ConfigError`` names file and key."""
+    import yaml
+
+    path = Path(path) if path else default_config_path()
+    root = project_root()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration file ({exc.strerror})") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}: not valid YAML{at}: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping with 'sources', 'warehouse', 'settings'")
+    known = {"warehouse", "output_dir", "gx_dir", "sources", "settings"}
+    for key in raw:
+        if key not in known:
+            raise ConfigError(f"{path}: {key}: unknown key (known: {', '.join(sorted(known))})")
+
+    warehouse = raw.get("warehouse") or {}
+    url = os.environ.get("WIJKOPVOLGING_WAREHOUSE_URL") or _require(
+        warehouse, "url", "warehouse.", path
+    )
+    output_dir = Path(os.environ.get("WIJKOPVOLGING_OUTPUT_DIR") or raw.get("output_dir", "output"))
+    gx_dir = Path(os.environ.get("WIJKOPVOLGING_GX_DIR") or raw.get("gx_dir", ".gx"))
+
+    sources_raw = _require(raw, "sources", "", path)
+    if not isinstance(sources_raw, dict):
+        raise ConfigError(f"{path}: sources: expected a mapping of source name to settings")
+    sources = tuple(_parse_source(n, s, path, root) for n, s in sources_raw.items())
+
+    settings = raw.get("settings") or {}
+    if not isinstance(settings, dict):
+        raise ConfigError(f"{path}: settings: expected a mapping")
+    for key in ("term_days",):
+        if key in settings and not isinstance(settings[key], int):
+            raise ConfigError(f"{path}: settings.{key}: expected a whole number of days")
+    for key in ("earliest_date",):
+        if key in settings and not isinstance(settings[key], dt.date):
+            raise ConfigError(f"{path}: settings.{key}: expected a date like 2022-03-01")
+
+    return Config(
+        path=path,
+        warehouse_url=_sqlite_url(str(url), root),
+        output_dir=output_dir if output_dir.is_absolute() else root / output_dir,
+        gx_dir=gx_dir if gx_dir.is_absolute() else root / gx_dir,
+        sources=sources,
+        settings=dict(settings),
+    )
+
+
+def ensure_sqlite_folder(url: str) -> None:
+    """SQLite creates the file but not its folder: make the folder for a file URL."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url != prefix + ":memory:":
+        Path(url.removeprefix(prefix)).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,143 @@
+"""The ingest steps: extract a source, validate it, load it. One function per DAG task.
+
+Steps hand over through the warehouse (staging and quarantine tables), not through XCom or
+local files, so each may run on another worker. Each returns a small dict of counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from wijkopvolging.config import Config
+from wijkopvolging.model import ERROR, WARNING
+from wijkopvolging.periods import AMSTERDAM
+from wijkopvolging.sources.mapping import UNREADABLE
+
+
+def run_folder(config: Config, as_of: dt.datetime) -> Path:
+    """Where an ingest's steward report and manifest go: ``<output>/validatie/<date>``."""
+    local = as_of.astimezone(AMSTERDAM) if as_of.tzinfo else as_of
+    return config.output_dir / "validatie" / f"{local:%Y-%m-%d}"
+
+
+def _warehouse(config: Config):
+    from wijkopvolging.warehouse import Warehouse
+
+    return Warehouse(config.warehouse_url).create()
+
+
+def extract_source(config: Config, source_name: str, *, run_id: str,
+                   data_interval_start: dt.datetime, data_interval_end: dt.datetime,
+                   connection_url: str | None = None) -> dict:
+    """Read one source into the warehouse's staging table; findings for unreadable cells
+    are kept with it so validation can quarantine those records."""
+    from wijkopvolging.sources import extract
+
+    source = config.source(source_name)
+    result = extract(source, data_interval_start=data_interval_start,
+                     data_interval_end=data_interval_end, connection_url=connection_url)
+    warehouse = _warehouse(config)
+    try:
+        warehouse.write_staging(run_id, source_name, result.items)
+        warehouse.write_findings(run_id, source_name, data_interval_end, result.findings,
+                                 detected_at=data_interval_end)
+    finally:
+        warehouse.dispose()
+    return {"source": source_name, "extracted": result.count,
+            "unreadable": int(len(result.findings))}
+
+
+def validate_source(config: Config, source_name: str, *, run_id: str,
+                    data_interval_end: dt.datetime) -> dict:
+    """Run the expectation suite on one source's staged extract; store its findings."""
+    import pandas as pd
+
+    from wijkopvolging.reference import ReferenceData
+    from wijkopvolging.validation import validate_extract
+
+    warehouse = _warehouse(config)
+    try:
+        items = warehouse.read_staging(run_id, source_name)
+        parse_findings = warehouse.findings_of_run(run_id)
+        # Only the extract's own findings: a retry must not count earlier results twice.
+        parse_findings = parse_findings[(parse_findings["source"] == source_name)
+                                        & (parse_findings["rule"] == UNREADABLE)]
+        findings = validate_extract(
+            items, source=source_name, reference=ReferenceData.load(),
+            interval_end=data_interval_end, settings=config.settings, run_id=run_id,
+            gx_dir=config.gx_dir,
+        )
+        columns = list(findings.columns)
+        combined = pd.concat([parse_findings.reindex(columns=columns), findings],
+                             ignore_index=True)
+        warehouse.write_findings(run_id, source_name, data_interval_end, combined,
+                                 detected_at=data_interval_end)
+    finally:
+        warehouse.dispose()
+    errors = combined[combined["severity"] == ERROR]
+    return {"source": source_name, "extracted": len(items),
+            "quarantined": int(errors["row_no"].nunique()),
+            "warnings": int((combined["severity"] == WARNING).sum())}
+
+
+def load_source(config: Config, source_name: str, *, run_id: str,
+                data_interval_end: dt.datetime, finished_at: dt.datetime | None = None) -> dict:
+    """Load the records without error findings as new item versions; reconcile counts.
+
+    Raises ``ReconciliationError`` when extracted != loaded + quarantined.
+    """
+    warehouse = _warehouse(config)
+    source = config.source(source_name)
+    try:
+        items = warehouse.read_staging(run_id, source_name)
+        findings = warehouse.findings_of_run(run_id)
+        findings = findings[findings["source"] == source_name]
+        errors = findings[findings["severity"] == ERROR]
+        bad_rows = set(errors["row_no"].dropna().astype(int))
+        valid = items[~items["row_no"].isin(bad_rows)]
+        # Quarantined records keep their last good version instead of being deleted.
+        keep = set(items.loc[items["row_no"].isin(bad_rows), "item_id"].dropna())
+        counts = warehouse.load_versions(run_id, source_name, data_interval_end, valid,
+                                         full_extract=source.full_extract, keep_ids=keep)
+        warehouse.record_ingest_run(
+            run_id, source_name, data_interval_end,
+            extracted=len(items), loaded=len(valid), quarantined=len(bad_rows),
+            warnings=int((findings["severity"] == WARNING).sum()),
+            new=counts["new"], changed=counts["changed"], deleted=counts["deleted"],
+            finished_at=finished_at or data_interval_end,
+        )
+        warehouse.clear_staging(run_id, source_name)
+    finally:
+        warehouse.dispose()
+    return {"source": source_name, "extracted": len(items), "loaded": len(valid),
+            "quarantined": len(bad_rows), **counts}
+
+
+def write_ingest_report(config: Config, *, run_id: str, data_interval_end: dt.datetime) -> dict:
+    """The steward report and the run manifest (reconciliation per source)."""
+    from wijkopvolging.validation import write_steward_report
+
+    warehouse = _warehouse(config)
+    try:
+        findings = warehouse.findings_of_run(run_id)
+        runs = warehouse.runs_of(run_id)
+    finally:
+        warehouse.dispose()
+    folder = run_folder(config, data_interval_end)
+    paths = write_steward_report(findings, runs, folder)
+    manifest = {
+        "run_id": run_id,
+        "data_interval_end": data_interval_end.isoformat(),
+        "sources": [
+            {k: (int(v) if hasattr(v, "__int__") and k != "as_of" else str(v))
+             for k, v in row.items() if k not in ("run_id", "finished_at")}
+            for row in runs.to_dict("records")
+        ],
+        "reconciled": bool((runs["extracted"] == runs["loaded"] + runs["quarantined"]).all()),
+        "steward_report": {k: str(v) for k, v in paths.items()},
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False),
+                                          encoding="utf-8")
+    return {k: str(v) for k, v in paths.items()}

@@ -1,0 +1,172 @@
+"""The report steps for one period: snapshot, publication gate, timeliness, documents,
+publication in the drop folder. One function per DAG task.
+
+A report is made as of its period's end (the scheduled run's moment), from the warehouse's
+history, so a re-issue of a past period shows what was known then, not today's data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from wijkopvolging.config import Config
+from wijkopvolging.periods import AMSTERDAM, Period
+
+REPORT_HOUR = 6  # the report DAG runs at 06:00 Europe/Amsterdam on the period's first day after
+LETTER_NAME = "raadsinformatiebrief.docx"
+OVERVIEW_NAME = "bijlage-overzicht.docx"
+
+
+def report_as_of(period: Period) -> dt.datetime:
+    """The moment a period's report describes the warehouse at (tz-aware)."""
+    return dt.datetime.combine(period.end, dt.time(REPORT_HOUR), tzinfo=AMSTERDAM)
+
+
+def kenmerk_for(config: Config, period: Period, override: str | None = None) -> str:
+    """The letter's kenmerk: a run parameter wins over the configured template."""
+    if override:
+        return override
+    return config.kenmerk_template.format(slug=period.slug, first_month=period.first_month,
+                                          year=period.start.year)
+
+
+def period_folder(config: Config, period: Period) -> Path:
+    """The drop folder of one period: ``<output>/<YYYY-MM>_<YYYY-MM>/``."""
+    return config.output_dir / period.slug
+
+
+def _warehouse(config: Config):
+    from wijkopvolging.warehouse import Warehouse
+
+    return Warehouse(config.warehouse_url).create()
+
+
+def take_snapshot(config: Config, period: Period, *, run_id: str) -> dict:
+    """Select the period's items from the warehouse as of the report moment."""
+    from wijkopvolging.periods import select_for_report
+    from wijkopvolging.reference import ReferenceData
+
+    reference = ReferenceData.load()
+    warehouse = _warehouse(config)
+    try:
+        snapshot = warehouse.snapshot(report_as_of(period))
+        report = select_for_report(snapshot, period)
+        report["gebied"] = report["wijk"].map(
+            lambda wijk: reference.gebied_of(wijk) if reference.canonical_wijk(wijk) else None)
+        warehouse.write_report_items(run_id, period.slug, report)
+    finally:
+        warehouse.dispose()
+    return {"period": period.slug, "in_warehouse": len(snapshot), "in_report": len(report)}
+
+
+def check_publication_gate(config: Config, period: Period, *, run_id: str) -> dict:
+    """Stop before any document is written if a record would leak personal data."""
+    from wijkopvolging.validation import publication_gate
+
+    warehouse = _warehouse(config)
+    try:
+        report = warehouse.read_report_items(run_id)
+    finally:
+        warehouse.dispose()
+    publication_gate(report)
+    return {"checked": len(report)}
+
+
+def compute_timeliness(config: Config, period: Period, *, run_id: str) -> dict:
+    """Deadline and status at the peildatum for every item in the report."""
+    from wijkopvolging.timeliness import TimelinessSettings, apply_timeliness
+
+    settings = TimelinessSettings.from_mapping(config.settings)
+    warehouse = _warehouse(config)
+    try:
+        report = warehouse.read_report_items(run_id)
+        report = apply_timeliness(report, period.peildatum, settings)
+        warehouse.write_report_items(run_id, period.slug, report)
+    finally:
+        warehouse.dispose()
+    return report["status"].value_counts().sort_index().to_dict()
+
+
+def quarantine_by_reason(config: Config, period: Period) -> dict[str, int]:
+    """Records in quarantine at the report moment, by Dutch reason (no details)."""
+    from wijkopvolging.model import ERROR
+    from wijkopvolging.validation import rule_title
+
+    warehouse = _warehouse(config)
+    try:
+        findings = warehouse.findings_as_of(report_as_of(period))
+    finally:
+        warehouse.dispose()
+    errors = findings[findings["severity"] == ERROR]
+    # A record breaking two rules counts once, under its first rule.
+    first = errors.sort_values(["source", "row_no", "rule"]).drop_duplicates(
+        ["source", "row_no"])
+    counts = first["rule"].map(rule_title).value_counts()
+    return {str(k): int(v) for k, v in sorted(counts.items())}
+
+
+def write_documents(config: Config, period: Period, *, run_id: str,
+                    kenmerk: str | None = None, revised: bool = False) -> dict:
+    """Render the letter and the overview into the period's drop folder (atomically),
+    convert them to PDF where LibreOffice is present, and write the manifest."""
+    from wijkopvolging.documents import convert_to_pdf, render_letter, render_overview
+
+    warehouse = _warehouse(config)
+    try:
+        report = warehouse.read_report_items(run_id)
+        reconciliation = warehouse.reconciliation_as_of(report_as_of(period))
+    finally:
+        warehouse.dispose()
+    quarantined = quarantine_by_reason(config, period)
+    folder = period_folder(config, period)
+    folder.mkdir(parents=True, exist_ok=True)
+    staging = folder / f".tmp-{os.getpid()}"
+    staging.mkdir(exist_ok=True)
+    try:
+        letter = render_letter(report, period, kenmerk=kenmerk_for(config, period, kenmerk),
+                               letter_date=period.end, quarantine_by_reason=quarantined,
+                               revised=revised, path=staging / LETTER_NAME)
+        overview = render_overview(report, period, revised=revised,
+                                   path=staging / OVERVIEW_NAME)
+        pdfs = convert_to_pdf([letter, overview], staging)
+        files = [letter, overview, *pdfs]
+        for path in files:  # a rename within one folder is atomic
+            os.replace(path, folder / path.name)
+    finally:
+        for leftover in staging.glob("*"):
+            leftover.unlink()
+        staging.rmdir()
+    files = [folder / p.name for p in files]
+    manifest = {
+        "period": period.slug,
+        "label": period.label,
+        "peildatum": period.peildatum.isoformat(),
+        "as_of": report_as_of(period).isoformat(),
+        "kenmerk": kenmerk_for(config, period, kenmerk),
+        "revised": revised,
+        "items": len(report),
+        "status_counts": {k: int(v) for k, v in
+                          report["status"].value_counts().sort_index().items()},
+        "quarantine_by_reason": quarantined,
+        "reconciliation": [
+            {"source": r["source"], "extracted": int(r["extracted"]),
+             "loaded": int(r["loaded"]), "quarantined": int(r["quarantined"])}
+            for r in reconciliation.to_dict("records")
+        ],
+        "files": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files},
+    }
+    _write_atomic(folder / "manifest.json",
+                  json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8"))
+    return {"letter": str(folder / LETTER_NAME), "overview": str(folder / OVERVIEW_NAME),
+            "pdfs": [str(folder / p.name) for p in pdfs],
+            "manifest": str(folder / "manifest.json")}
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)

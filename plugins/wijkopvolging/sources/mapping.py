@@ -1,0 +1,141 @@
+"""From a source's own columns to canonical items: renaming, value tables, parsing."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from wijkopvolging.model import (
+    DATE_FIELDS,
+    ERROR,
+    FINDING_COLUMNS,
+    ID,
+    INT_FIELDS,
+    SOURCE,
+    coerce_items,
+    item_id,
+)
+from wijkopvolging.sources import Extract, SourceSchemaError
+
+UNREADABLE = "onleesbare_waarde"
+
+_DUTCH_MONTHS = {
+    "januari": 1, "februari": 2, "maart": 3, "april": 4, "mei": 5, "juni": 6, "juli": 7,
+    "augustus": 8, "september": 9, "oktober": 10, "november": 11, "december": 12,
+    "jan": 1, "feb": 2, "mrt": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+    "sept": 9, "okt": 10, "nov": 11, "dec": 12,
+}
+_NL_LONG = re.compile(r"^\s*(\d{1,2})\s+([a-z]+)\.?\s+(\d{4})\s*$", re.IGNORECASE)
+
+
+def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse the date notations offices use; returns (dates, unreadable mask).
+
+    Accepts dates and datetimes, ISO ``2024-03-12`` (optionally with a time), Dutch
+    ``12-03-2024`` / ``12/03/2024`` / ``12.03.2024``, ``12 maart 2024`` and Excel serial
+    numbers. Empty cells are missing, not unreadable.
+    """
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    blank = values.isna() | values.astype("str").str.strip().isin(["", "nan", "NaT", "None"])
+    todo = values[~blank]
+    if todo.empty:
+        return out, pd.Series(False, index=values.index)
+
+    is_temporal = todo.map(lambda v: hasattr(v, "year"))
+    if is_temporal.any():
+        out[todo.index[is_temporal]] = pd.to_datetime(todo[is_temporal]).dt.normalize()
+    rest = todo[~is_temporal]
+
+    numeric = pd.to_numeric(rest, errors="coerce")
+    serial = numeric.notna() & numeric.between(1, 2_958_465)
+    if serial.any():  # Excel's day 1 is 1900-01-01, with its 1900 leap-year bug
+        out[rest.index[serial]] = (
+            pd.Timestamp("1899-12-30") + pd.to_timedelta(numeric[serial].astype("int64"), "D")
+        )
+    text = rest[~serial].astype("str").str.strip()
+    iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    iso = iso.fillna(pd.to_datetime(text.str.slice(0, 19), format="%Y-%m-%d %H:%M:%S",
+                                    errors="coerce"))
+    dutch = pd.to_datetime(text.str.replace(r"[/.]", "-", regex=True), format="%d-%m-%Y",
+                           errors="coerce")
+    parsed = iso.fillna(dutch)
+    for index in parsed.index[parsed.isna()]:
+        match = _NL_LONG.match(text[index])
+        month = _DUTCH_MONTHS.get(match.group(2).lower()) if match else None
+        if month:
+            try:
+                parsed[index] = pd.Timestamp(int(match.group(3)), month, int(match.group(1)))
+            except ValueError:
+                pass
+    out[parsed.index] = parsed.dt.normalize()
+    unreadable = pd.Series(False, index=values.index)
+    unreadable[parsed.index[parsed.isna()]] = True
+    return out, unreadable
+
+
+def to_canonical(raw: pd.DataFrame, source) -> Extract:
+    """Map a source's raw records onto canonical items, keeping every record.
+
+    A mapped column missing from the source raises ``SourceSchemaError``; a cell that
+    cannot be read becomes empty and yields a finding naming record and column.
+    """
+    missing = [column for column in source.mapping if column not in raw.columns]
+    if missing:
+        raise SourceSchemaError(
+            f"source {source.name!r}: mapped column(s) {', '.join(map(repr, missing))} "
+            f"not found; the source has: {', '.join(map(str, raw.columns))}"
+        )
+    frame = raw[list(source.mapping)].rename(columns=source.mapping).reset_index(drop=True)
+    findings = []
+    record_ids = frame["source_record_id"] if "source_record_id" in frame else None
+
+    for canonical, table in source.values.items():
+        if canonical in frame:
+            lookup = {str(k).strip().lower(): v for k, v in table.items()}
+            frame[canonical] = frame[canonical].map(
+                lambda v, lookup=lookup: lookup.get(str(v).strip().lower(), v)
+                if pd.notna(v) else v
+            )
+
+    for name in DATE_FIELDS:
+        if name not in frame:
+            continue
+        parsed, unreadable = parse_dates(frame[name])
+        for row in unreadable.index[unreadable]:
+            findings.append(_unreadable(row, record_ids, name, frame.at[row, name],
+                                        "geen geldige datum"))
+        frame[name] = parsed
+    for name in INT_FIELDS:
+        if name not in frame:
+            continue
+        numbers = pd.to_numeric(frame[name], errors="coerce")
+        bad = frame[name].notna() & numbers.isna()
+        for row in bad.index[bad]:
+            findings.append(_unreadable(row, record_ids, name, frame.at[row, name],
+                                        "geen geheel aantal dagen"))
+        frame[name] = numbers
+
+    frame[SOURCE] = source.name
+    ids = frame["source_record_id"].astype("str").str.strip()
+    if "source_record_id" in frame:
+        ids = ids.str.replace(r"\.0$", "", regex=True).where(frame["source_record_id"].notna())
+    frame["source_record_id"] = ids
+    frame[ID] = [item_id(source.name, i) if isinstance(i, str) else None for i in ids]
+    items = coerce_items(frame)
+    items.insert(0, "row_no", range(len(items)))
+    found = pd.DataFrame(findings, columns=list(FINDING_COLUMNS))
+    return Extract(source=source.name, items=items, findings=found)
+
+
+def _unreadable(row, record_ids, column, value, why) -> dict:
+    record = None if record_ids is None else record_ids.iloc[row]
+    return {
+        "row_no": int(row),
+        "source_record_id": None if pd.isna(record) else str(record),
+        "rule": UNREADABLE,
+        "column": column,
+        "value": str(value),
+        "severity": ERROR,
+        "message": f"{column}: {why} ({value!s})",
+    }
