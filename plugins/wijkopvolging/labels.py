@@ -41,3 +41,13 @@ def format_date_short_nl(value: dt.date | None) -> str:
     if value is None or value != value:
         return ""
     return value.strftime("%d-%m-%Y")
+
+
+NO_VALUE = "—"  # shown where a figure does not apply, e.g. a share of nothing answered
+
+
+def format_percent_nl(part: int, whole: int) -> str:
+    """``83%`` (rounded half up, as people do); ``—`` when ``whole`` is zero."""
+    if not whole:
+        return NO_VALUE
+    return f"{(200 * part + whole) // (2 * whole)}%"

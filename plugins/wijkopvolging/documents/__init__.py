@@ -1,0 +1,14 @@
+"""The Word documents for the griffie and their PDFs.
+
+- ``render_letter``: the raadsinformatiebrief (docxtpl template with the wording);
+- ``render_overview``: the bijlage with every item, per kind, gebied and wijk;
+- ``convert_to_pdf``: tagged PDF/A-2 versions for the RIS, through LibreOffice.
+
+Templates live in ``include/templates`` and are built by ``scripts/build_templates.py``.
+"""
+
+from wijkopvolging.documents.letter import render_letter
+from wijkopvolging.documents.overview import render_overview
+from wijkopvolging.documents.pdf import convert_to_pdf
+
+__all__ = ["convert_to_pdf", "render_letter", "render_overview"]

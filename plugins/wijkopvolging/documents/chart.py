@@ -1,0 +1,70 @@
+"""The letter's one chart: on-time share per wethouder, as a deterministic PNG.
+
+The PNG must be byte-identical for the same figures (the documents are compared byte
+for byte), so it carries no software/date metadata, uses matplotlib's bundled DejaVu
+Sans and a fixed size and dpi.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from wijkopvolging.figures import WethouderRow
+
+DPI = 150
+BAR_COLOUR = "#00558C"  # dark blue; every bar also carries its figure as text
+
+
+def chartable(rows: Sequence[WethouderRow]) -> list[WethouderRow]:
+    """The wethouders with something answered in the period: a share of nothing is no
+    bar (the table shows ``—`` for them)."""
+    return [row for row in rows if row.answered]
+
+
+def on_time_chart_png(rows: Sequence[WethouderRow]) -> bytes:
+    """A horizontal bar chart of the on-time share (0–100%) per wethouder, top to bottom
+    in the order given."""
+    # Figure + Agg canvas directly: no pyplot global state, safe in worker threads.
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    rows = chartable(rows)
+    with rc_context({"font.family": "DejaVu Sans", "font.size": 9}):
+        figure = Figure(figsize=(6.3, 0.42 * len(rows) + 0.9), dpi=DPI)
+        FigureCanvasAgg(figure)
+        axes = figure.add_subplot()
+        names = [row.wethouder for row in rows]
+        shares = [100 * row.on_time_fraction for row in rows]
+        positions = list(range(len(rows)))
+        axes.barh(positions, shares, color=BAR_COLOUR, height=0.6)
+        for y, row, share in zip(positions, rows, shares, strict=True):
+            axes.text(min(share, 100) + 1.5, y,
+                      f"{row.on_time_share} ({row.answered_on_time} van {row.answered})",
+                      va="center", ha="left")
+        axes.set_yticks(positions, labels=names)
+        axes.invert_yaxis()  # first wethouder on top, as in the table
+        axes.set_xlim(0, 125)
+        axes.set_xticks([0, 25, 50, 75, 100], labels=["0%", "25%", "50%", "75%", "100%"])
+        axes.set_xlabel("Aandeel op tijd beantwoord")
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def on_time_chart_alt_text(rows: Sequence[WethouderRow], period_label: str) -> str:
+    """The chart in words, for screen readers (``descr`` of the image)."""
+    rows = chartable(rows)
+    parts = "; ".join(
+        f"{row.wethouder}: {row.on_time_share} ({row.answered_on_time} van {row.answered})"
+        for row in rows
+    )
+    return (
+        f"Staafdiagram: aandeel van de in {period_label} beantwoorde Vragen uit de Wijk en "
+        f"ongevraagde adviezen dat op tijd is beantwoord, per wethouder. {parts}. "
+        "Wethouders die in de periode niets hebben beantwoord, staan niet in de figuur."
+    )

@@ -1,0 +1,121 @@
+"""The raadsinformatiebrief: the letter that accompanies the overview in the RIS.
+
+The wording lives in the Word template ``include/templates/raadsinformatiebrief.docx``
+(built by ``scripts/build_templates.py``; the griffie may edit it in Word). This module
+only supplies the figures, the chart and the period, renders with docxtpl with
+autoescaping on, and saves reproducibly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Mapping
+from pathlib import Path
+
+from docx.oxml.ns import qn
+from docx.shared import Cm
+
+from wijkopvolging.documents.chart import (
+    chartable,
+    on_time_chart_alt_text,
+    on_time_chart_png,
+)
+from wijkopvolging.documents.package import (
+    LETTER_TEMPLATE,
+    import_docxtpl,
+    save_docx,
+    set_core_properties,
+    template_path,
+    zip_moment,
+)
+from wijkopvolging.documents.text import clean_report, clean_text
+from wijkopvolging.figures import compute_figures
+from wijkopvolging.labels import format_date_nl
+from wijkopvolging.periods import Period
+
+SUBJECT = "Stand van zaken Vragen uit de Wijk en ongevraagde adviezen"
+CHART_WIDTH = Cm(15)
+
+
+def letter_title(period: Period, *, revised: bool = False) -> str:
+    """The letter's title, as in its heading and its document properties."""
+    return f"{SUBJECT}, {period.label}" + (" (herziene versie)" if revised else "")
+
+
+def _quarantine_lines(quarantine_by_reason: Mapping[str, int]) -> list[dict]:
+    """Reason and count, most frequent first; no record details (those are for the
+    data stewards' validation report, not the public letter)."""
+    lines = [
+        {"reason": clean_text(reason), "count": int(count)}
+        for reason, count in quarantine_by_reason.items()
+        if int(count) > 0
+    ]
+    return sorted(lines, key=lambda line: (-line["count"], line["reason"]))
+
+
+def render_letter(
+    report,
+    period: Period,
+    *,
+    kenmerk: str,
+    letter_date: dt.date,
+    quarantine_by_reason: Mapping[str, int],
+    revised: bool = False,
+    path: Path | str,
+) -> Path:
+    """Render the raadsinformatiebrief for ``period`` to ``path`` (.docx) and return it.
+
+    ``report`` is the period's report frame (items with timeliness columns);
+    ``quarantine_by_reason`` maps a Dutch reason to the number of records held back.
+    ``revised`` marks a corrected re-issue ("Herziene versie"). The same input always
+    gives the same bytes.
+    """
+    docxtpl = import_docxtpl()
+
+    report = clean_report(report)
+    figures = compute_figures(report, period)
+    template = docxtpl.DocxTemplate(template_path(LETTER_TEMPLATE))
+
+    chart_rows = chartable(figures.by_wethouder)
+    chart = None
+    if chart_rows:
+        png = on_time_chart_png(chart_rows)
+        chart = docxtpl.InlineImage(template, io.BytesIO(png), width=CHART_WIDTH)
+
+    quarantine = _quarantine_lines(quarantine_by_reason)
+    context = {
+        "period_label": period.label,
+        "peildatum": format_date_nl(period.peildatum),
+        "letter_date": format_date_nl(letter_date),
+        "kenmerk": clean_text(kenmerk),
+        "revised": bool(revised),
+        "total": figures.total,
+        "vraag": figures.kind("vraag"),
+        "advies": figures.kind("advies"),
+        "kinds": [*figures.by_kind, figures.total],
+        "wethouders": figures.by_wethouder,
+        "chart": chart,
+        "quarantine": quarantine,
+        "quarantine_total": sum(line["count"] for line in quarantine),
+    }
+    template.render(context, autoescape=True)
+
+    # docxtpl's InlineImage writes no alt text; screen readers need it (WCAG 1.1.1).
+    if chart is not None:
+        alt_text = on_time_chart_alt_text(chart_rows, period.label)
+        for doc_pr in template.docx.element.body.iter(qn("wp:docPr")):
+            doc_pr.set("descr", alt_text)
+            doc_pr.set("title", "Aandeel op tijd beantwoord per wethouder")
+            doc_pr.set("name", "Figuur 1")
+
+    set_core_properties(
+        template.docx,
+        title=letter_title(period, revised=revised),
+        subject=f"Raadsinformatiebrief {clean_text(kenmerk)}",
+        keywords="Vragen uit de Wijk; ongevraagde adviezen; wijkraden",
+        identifier=clean_text(kenmerk),
+        moment=zip_moment(period.peildatum),
+        revision=2 if revised else 1,
+    )
+    return save_docx(template, path, zip_moment(period.peildatum))

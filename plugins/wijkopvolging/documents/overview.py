@@ -1,0 +1,261 @@
+"""The bijlage: the overview of every item in the report, per kind, gebied and wijk.
+
+The template ``include/templates/bijlage-overzicht.docx`` holds the styles, the header
+with page numbers, the headings and, per kind, one prepared table: a header row (marked
+``w:tblHeader`` so it repeats on every page) and one sample row whose cells name the
+field they show in brackets, e.g. ``[onderwerp]``. docxtpl fills the period fields;
+then, per gebied, the ``[gebied]`` heading and the table are copied and the sample row
+is deep-copied with lxml once per item. (python-docx's ``add_row()`` and
+``table.cell()`` re-scan the table on every call, which is quadratic in the row count.)
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+
+from wijkopvolging.documents.package import (
+    OVERVIEW_TEMPLATE,
+    import_docxtpl,
+    save_docx,
+    set_core_properties,
+    template_path,
+    zip_moment,
+)
+from wijkopvolging.documents.text import clean_report
+from wijkopvolging.labels import (
+    KIND_LABELS_PLURAL,
+    NO_VALUE,
+    ON_TIME_LABELS,
+    STATUS_LABELS,
+    YES_NO,
+    format_date_nl,
+    format_date_short_nl,
+)
+from wijkopvolging.model import ADVIES, KINDS, VRAAG
+from wijkopvolging.periods import Period
+from wijkopvolging.timeliness import OP_TIJD, TE_LAAT
+
+TITLE = "Overzicht Vragen uit de Wijk en ongevraagde adviezen"
+UNKNOWN_GEBIED = "Gebied onbekend"
+# Rows with a title up to this length are kept on one page (w:cantSplit); longer ones
+# may break across pages, because LibreOffice cuts a non-splitting row that is taller
+# than a page, and a title must never be cut.
+KEEP_ROW_WHOLE_MAX_CHARS = 600
+FIELDS = (
+    "nr", "wijk", "onderwerp", "datum_gesteld", "wethouder", "uiterste_datum",
+    "datum_beantwoord", "status", "op_tijd", "tussenbericht",
+)
+
+W_P, W_R, W_T, W_TBL, W_TR, W_TC = (qn(f"w:{t}") for t in ("p", "r", "t", "tbl", "tr", "tc"))
+W_TBL_CAPTION = qn("w:tblCaption")
+W_VAL = qn("w:val")
+
+
+class TemplateError(ValueError):
+    """The overview template lacks the prepared tables or has an unknown field marker."""
+
+
+def overview_title(period: Period, *, revised: bool = False) -> str:
+    return f"{TITLE}, {period.label}" + (" (herziene versie)" if revised else "")
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def overview_rows(report) -> dict[str, list[tuple[str, dict[str, str]]]]:
+    """Per kind, the rows of the overview in order as ``(gebied, {field: text})``:
+    sorted by gebied, wijk, date raised and id, numbered 1..n within the kind.
+
+    The answer date is shown only for answered items: a report can carry an answer
+    dated after the peildatum for an item that was still open on the peildatum.
+    """
+    report = clean_report(report)
+    sort_keys = ["_kind", "_gebied", "_wijk", "date_raised", "item_id"]
+    frame = report.assign(
+        _kind=report["kind"].map({kind: i for i, kind in enumerate(KINDS)}),
+        _gebied=report["gebied"].replace("", UNKNOWN_GEBIED).str.casefold(),
+        _wijk=report["wijk"].str.casefold(),
+    ).sort_values(sort_keys, kind="mergesort")
+
+    answered = frame["status"].isin([OP_TIJD, TE_LAAT]).tolist()
+    raised = [format_date_short_nl(v) for v in frame["date_raised"]]
+    deadline = [format_date_short_nl(v) for v in frame["deadline"]]
+    answer = [
+        format_date_short_nl(v) if is_answered else NO_VALUE
+        for v, is_answered in zip(frame["date_answered"], answered, strict=True)
+    ]
+    tussenbericht = (
+        frame["tussenbericht_sent"].fillna(False).astype(bool).tolist()
+        if "tussenbericht_sent" in frame.columns else [False] * len(frame)
+    )
+    out: dict[str, list[tuple[str, dict[str, str]]]] = {kind: [] for kind in KINDS}
+    columns = zip(
+        frame["kind"], frame["gebied"], frame["wijk"], frame["onderwerp"],
+        frame["wethouder"], frame["status"], raised, deadline, answer, tussenbericht,
+        strict=True,
+    )
+    for kind, gebied, wijk, onderwerp, wethouder, status, d_raised, d_dead, d_ans, tb in columns:
+        rows = out[kind]
+        rows.append((gebied or UNKNOWN_GEBIED, {
+            "nr": str(len(rows) + 1),
+            "wijk": wijk,
+            "onderwerp": onderwerp,
+            "datum_gesteld": d_raised,
+            "wethouder": wethouder,
+            "uiterste_datum": d_dead or NO_VALUE,
+            "datum_beantwoord": d_ans,
+            "status": STATUS_LABELS[status],
+            "op_tijd": ON_TIME_LABELS[status],
+            "tussenbericht": YES_NO[bool(tb)] if kind == ADVIES else NO_VALUE,
+        }))
+    return out
+
+
+# --------------------------------------------------------------------------- template
+
+
+def _text(element) -> str:
+    return "".join(t.text or "" for t in element.iter(W_T))
+
+
+def _set_text(element, text: str) -> None:
+    """Put ``text`` in the element's first ``w:t`` and drop the other runs' text, so a
+    marker Word split over several runs still works."""
+    texts = list(element.iter(W_T))
+    if not texts:
+        raise TemplateError(f"no text to replace in {_text(element)!r}")
+    texts[0].text = text
+    for extra in texts[1:]:
+        run = extra.getparent()
+        run.getparent().remove(run)
+
+
+def _keep_row_on_one_page(row) -> None:
+    """Add ``w:cantSplit`` to a row's properties (created first in the row if absent)."""
+    tr_pr = row.find(qn("w:trPr"))
+    if tr_pr is None:
+        tr_pr = OxmlElement("w:trPr")
+        before = row.find(qn("w:tblPrEx"))
+        if before is not None:
+            before.addnext(tr_pr)
+        else:
+            row.insert(0, tr_pr)
+    if tr_pr.find(qn("w:cantSplit")) is None:
+        tr_pr.insert(0, OxmlElement("w:cantSplit"))
+
+
+class _PreparedTable:
+    """One kind's ``[gebied]`` heading, table and sample row, taken out of the body."""
+
+    def __init__(self, table):
+        self.heading = table.getprevious()
+        if self.heading is None or self.heading.tag != W_P or _text(self.heading) != "[gebied]":
+            raise TemplateError(
+                f"{OVERVIEW_TEMPLATE}: the paragraph before each prepared table must be the "
+                "heading [gebied]; rebuild the template with scripts/build_templates.py"
+            )
+        rows = table.findall(W_TR)
+        self.sample = rows[-1]
+        self.slots: list[tuple[int, str]] = []  # (index of w:t in the row, field)
+        for cell in self.sample.iter(W_TC):
+            marker = _text(cell).strip()
+            if marker.startswith("[") and marker.endswith("]"):
+                field = marker[1:-1]
+                if field not in FIELDS:
+                    raise TemplateError(
+                        f"{OVERVIEW_TEMPLATE}: unknown field {marker} in the sample row; "
+                        f"known fields: {', '.join(f'[{f}]' for f in FIELDS)}"
+                    )
+                _set_text(cell, marker)
+        for index, t in enumerate(self.sample.iter(W_T)):
+            marker = (t.text or "").strip()
+            if marker.startswith("[") and marker[1:-1] in FIELDS:
+                self.slots.append((index, marker[1:-1]))
+        table.remove(self.sample)
+        self.table = table
+        self.whole_sample = copy.deepcopy(self.sample)
+        _keep_row_on_one_page(self.whole_sample)
+
+    def fill(self, caption_prefix: str, rows: list[tuple[str, dict[str, str]]]) -> None:
+        """Insert, per gebied, a heading and a table with one row per item, in place of
+        the prototypes; an empty ``rows`` just removes them."""
+        groups: dict[str, list[dict[str, str]]] = {}
+        for gebied, values in rows:
+            groups.setdefault(gebied, []).append(values)
+        sample, whole_sample, slots = self.sample, self.whole_sample, self.slots
+        for gebied, items in groups.items():
+            heading = copy.deepcopy(self.heading)
+            _set_text(heading, gebied)
+            table = copy.deepcopy(self.table)
+            caption = table.find(f"{qn('w:tblPr')}/{W_TBL_CAPTION}")
+            if caption is not None:
+                caption.set(W_VAL, f"{caption_prefix}, gebied {gebied}")
+            for values in items:
+                keep = len(values["onderwerp"]) <= KEEP_ROW_WHOLE_MAX_CHARS
+                row = copy.deepcopy(whole_sample if keep else sample)
+                texts = list(row.iter(W_T))
+                for index, field in slots:
+                    texts[index].text = values[field]
+                table.append(row)
+            self.heading.addprevious(heading)
+            self.heading.addprevious(table)
+        body = self.heading.getparent()
+        body.remove(self.heading)
+        body.remove(self.table)
+
+
+def _prepared_tables(body) -> list[_PreparedTable]:
+    tables = [
+        t for t in body.iterchildren(W_TBL)
+        if any("[onderwerp]" in _text(tc) for tc in t.findall(W_TR)[-1].iter(W_TC))
+    ]
+    if len(tables) != len(KINDS):
+        raise TemplateError(
+            f"{OVERVIEW_TEMPLATE}: expected {len(KINDS)} prepared tables (Vragen uit de Wijk, "
+            f"then Ongevraagde adviezen) with an [onderwerp] sample row, found {len(tables)}"
+        )
+    return [_PreparedTable(t) for t in tables]
+
+
+# --------------------------------------------------------------------------- render
+
+
+def render_overview(report, period: Period, *, path: Path | str, revised: bool = False) -> Path:
+    """Render the overview (bijlage) for ``period`` to ``path`` (.docx) and return it.
+
+    One table per kind and gebied, rows sorted by wijk and date; the header row repeats
+    on every page. ``revised`` marks a corrected re-issue. The same input always gives
+    the same bytes.
+    """
+    docxtpl = import_docxtpl()
+
+    rows = overview_rows(report)
+    template = docxtpl.DocxTemplate(template_path(OVERVIEW_TEMPLATE))
+    template.render(
+        {
+            "period_label": period.label,
+            "peildatum": format_date_nl(period.peildatum),
+            "revised": bool(revised),
+            "status": STATUS_LABELS,
+            "n_vraag": len(rows[VRAAG]),
+            "n_advies": len(rows[ADVIES]),
+        },
+        autoescape=True,
+    )
+    body = template.docx.element.body
+    for kind, prepared in zip(KINDS, _prepared_tables(body), strict=True):
+        prepared.fill(KIND_LABELS_PLURAL[kind], rows[kind])
+
+    set_core_properties(
+        template.docx,
+        title=overview_title(period, revised=revised),
+        subject=f"Bijlage bij de raadsinformatiebrief over {period.label}",
+        keywords="Vragen uit de Wijk; ongevraagde adviezen; wijkraden",
+        moment=zip_moment(period.peildatum),
+        revision=2 if revised else 1,
+    )
+    return save_docx(template, path, zip_moment(period.peildatum))

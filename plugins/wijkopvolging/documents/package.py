@@ -1,0 +1,116 @@
+"""Where the templates live, and saving .docx files reproducibly.
+
+A .docx is a zip archive. python-docx stamps every entry with the current time, so the
+same document saved twice differs byte for byte. ``save_docx`` rewrites the archive with
+fixed entry timestamps, a stable entry order and fixed file attributes, so the same
+input gives the same bytes (reviewable templates, comparable re-runs).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import zipfile
+from pathlib import Path
+
+from wijkopvolging.config import project_root
+
+AUTHOR = "Gemeente Rotterdam"
+LANGUAGE = "nl-NL"
+ZIP_EPOCH = dt.datetime(1980, 1, 1)  # the earliest time a zip entry can carry
+LETTER_TEMPLATE = "raadsinformatiebrief.docx"
+OVERVIEW_TEMPLATE = "bijlage-overzicht.docx"
+
+
+CORE_PROPERTIES_NS = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+
+
+def import_docxtpl():
+    """The docxtpl module, imported without breaking python-docx's core properties.
+
+    docxcompose (imported by docxtpl) rebinds python-docx's global ``cp`` prefix to the
+    *custom*-properties namespace. Core properties set afterwards (keywords,
+    lastModifiedBy, revision) would then be written in the wrong namespace and Word
+    would not see them. The prefix is put back after the import.
+    """
+    import docxtpl
+    from docx.oxml.ns import nsmap
+
+    nsmap["cp"] = CORE_PROPERTIES_NS
+    return docxtpl
+
+
+def templates_dir() -> Path:
+    """``include/templates`` in the project (``WIJKOPVOLGING_HOME`` moves the root)."""
+    return project_root() / "include" / "templates"
+
+
+def template_path(name: str) -> Path:
+    """The path of a Word template; a clear error when it is missing."""
+    path = templates_dir() / name
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"Word template {path} is missing; build it with "
+            "`python scripts/build_templates.py` (or set WIJKOPVOLGING_HOME to the checkout)"
+        )
+    return path
+
+
+def zip_moment(day: dt.date) -> dt.datetime:
+    """Midnight of ``day`` as used for zip entries and core properties (never before
+    1980, the zip format's epoch)."""
+    moment = dt.datetime(day.year, day.month, day.day)
+    return max(moment, ZIP_EPOCH)
+
+
+def deterministic_zip(data: bytes, moment: dt.datetime = ZIP_EPOCH) -> bytes:
+    """The zip archive ``data`` rewritten with every entry dated ``moment``, in a stable
+    order ([Content_Types].xml first, then as written) and with fixed attributes."""
+    date_time = (moment.year, moment.month, moment.day, moment.hour, moment.minute,
+                 moment.second)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        names = source.namelist()
+        names.sort(key=lambda name: name != "[Content_Types].xml")  # stable sort
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+            for name in names:
+                info = zipfile.ZipInfo(name, date_time=date_time)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.create_system = 0
+                info.external_attr = 0o600 << 16
+                target.writestr(info, source.read(name), compresslevel=6)
+    return out.getvalue()
+
+
+def set_core_properties(document, *, title: str, subject: str, moment: dt.datetime,
+                        keywords: str = "", identifier: str = "", revision: int = 1) -> None:
+    """Title, subject, author and language for screen readers, the RIS and the PDF;
+    created/modified fixed to ``moment`` so re-renders are identical."""
+    props = document.core_properties
+    props.title = title
+    props.subject = subject
+    props.author = AUTHOR
+    props.last_modified_by = AUTHOR
+    props.language = LANGUAGE
+    props.keywords = keywords
+    props.identifier = identifier
+    props.comments = ""
+    props.category = ""
+    props.revision = revision
+    props.created = moment
+    props.modified = moment
+
+
+def save_docx(document, path: Path | str, moment: dt.datetime = ZIP_EPOCH) -> Path:
+    """Save a python-docx (or docxtpl) document reproducibly to ``path``, atomically:
+    a reader never sees a half-written file."""
+    path = Path(path)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    data = deterministic_zip(buffer.getvalue(), moment)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+    return path
