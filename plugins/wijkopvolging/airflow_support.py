@@ -13,11 +13,30 @@ def load_settings():
     return load_config()
 
 
-def sqlalchemy_url(airflow_uri: str) -> str:
-    """Airflow writes ``postgres://``; SQLAlchemy 2 wants ``postgresql://``."""
-    if airflow_uri.startswith("postgres://"):
-        return "postgresql://" + airflow_uri.removeprefix("postgres://")
-    return airflow_uri
+_DRIVERS = {"postgres": "postgresql+psycopg2", "postgresql": "postgresql+psycopg2",
+            "mysql": "mysql+mysqldb", "mssql": "mssql+pyodbc"}
+
+
+def sqlalchemy_url(conn) -> str:
+    """A SQLAlchemy URL from an Airflow connection's fields.
+
+    Airflow's own ``get_uri()`` percent-encodes a SQLite path and says ``postgres://``,
+    which SQLAlchemy 2 refuses; an extra ``{"sqlalchemy_url": ...}`` wins when given.
+    """
+    from sqlalchemy.engine import URL
+
+    explicit = (conn.extra_dejson or {}).get("sqlalchemy_url")
+    if explicit:
+        return explicit
+    if conn.conn_type == "sqlite":
+        # "sqlite:////abs/path.db" parses into schema; Airflow's docs put the path in host.
+        path = conn.host or conn.schema or ""
+        return f"sqlite:///{path}"
+    url = URL.create(
+        _DRIVERS.get(conn.conn_type, conn.conn_type), username=conn.login or None,
+        password=conn.password or None, host=conn.host or None, port=conn.port or None,
+        database=conn.schema or None)
+    return url.render_as_string(hide_password=False)
 
 
 def source_connection_url(source) -> str | None:
@@ -27,7 +46,7 @@ def source_connection_url(source) -> str | None:
         return None
     from airflow.sdk import BaseHook
 
-    return sqlalchemy_url(BaseHook.get_connection(conn_id).get_uri())
+    return sqlalchemy_url(BaseHook.get_connection(conn_id))
 
 
 @contextmanager

@@ -6,8 +6,8 @@ de Wijk from werkbezoeken and ongevraagde adviezen across all wijken, most answe
 some late, some open, some with an agreed deadline, advice with tussenberichten, and a
 handful of broken records so validation and quarantine have something real to show.
 
-Same seed and ``until``, same data: every month draws from its own seeded generator, so a
-later ``until`` only adds months and settles answers that were still open.
+Same seed and ``until``, same data: every record draws from its own seeded generator, so
+a later ``until`` only adds months and settles answers that were still open.
 """
 
 from __future__ import annotations
@@ -177,13 +177,14 @@ def generate(seed: int = 2024, until: dt.date | None = None, months: int = 24,
     reference = reference or ReferenceData.load()
     records: list[DemoRecord] = []
     for month_start in _month_starts(until, months):
-        rng = random.Random(f"wijkopvolging-demo-{seed}-{month_start:%Y-%m}")
         counts = {"vraag": round(36 * scale), "advies": round(9 * scale)}
         n = 0
         for kind, count in counts.items():
             for _ in range(count):
                 n += 1
                 record_id = month_start.year * 10_000_000 + month_start.month * 100_000 + n
+                # One generator per record: a record never depends on the window around it.
+                rng = random.Random(f"wijkopvolging-demo-{seed}-{record_id}")
                 item = _one_item(rng, record_id, kind, month_start, until, reference)
                 if item and item.datum_ingediend <= until:
                     records.append(item)

@@ -34,8 +34,9 @@ def extract_sql(source, *, data_interval_start, data_interval_end,
     try:
         with engine.connect() as conn:
             raw = pd.read_sql_query(statement, conn, params=params)
-    except sa.exc.SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+    except (sa.exc.SQLAlchemyError, pd.errors.DatabaseError) as exc:
+        cause = exc.__cause__ if isinstance(exc, pd.errors.DatabaseError) else exc
+        reason = str(getattr(cause, "orig", cause)).splitlines()[0]
         raise SourceError(f"source {source.name!r}: query failed: {reason}") from None
     finally:
         engine.dispose()

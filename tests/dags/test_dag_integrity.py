@@ -1,0 +1,94 @@
+"""The DAG files parse, carry the right ids and schedules, and stay cheap to import."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+from wijkopvolging.periods import AMSTERDAM, Period
+
+DAG_FILES = sorted((ROOT / "dags").glob("*.py"))
+
+
+def core_timetable(dag):
+    """The scheduler's view of a DAG's timetable (the SDK object only describes it)."""
+    from airflow.serialization.encoders import coerce_to_core_timetable
+
+    return coerce_to_core_timetable(dag.timetable)
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(ROOT / "dags"))
+
+
+def test_dag_files_import_without_errors(dagbag):
+    assert dagbag.import_errors == {}
+
+
+def test_the_ingest_and_report_dags_are_defined(dagbag):
+    assert {"wijkopvolging_ingest", "wijkopvolging_rapportage"} <= set(dagbag.dag_ids)
+
+
+@pytest.mark.parametrize("start_month", [1, 3, 5, 7, 9, 11])
+def test_report_timetable_gives_two_month_intervals_matching_a_period(dagbag, start_month):
+    dag = dagbag.get_dag("wijkopvolging_rapportage")
+    period = Period.starting(2026, start_month)
+    run_after = dt.datetime.combine(period.end, dt.time(6, 30), tzinfo=AMSTERDAM)
+    interval = core_timetable(dag).infer_manual_data_interval(run_after=run_after)
+    assert Period.from_data_interval(interval.start, interval.end) == period
+    assert interval.end.astimezone(AMSTERDAM).date() == period.end
+
+
+def test_ingest_runs_daily_with_a_one_day_interval(dagbag):
+    dag = dagbag.get_dag("wijkopvolging_ingest")
+    run_after = dt.datetime(2026, 3, 30, 6, tzinfo=AMSTERDAM)  # the day after DST starts
+    interval = core_timetable(dag).infer_manual_data_interval(run_after=run_after)
+    assert interval.end.astimezone(AMSTERDAM) == dt.datetime(2026, 3, 30, 5, tzinfo=AMSTERDAM)
+    assert interval.start.astimezone(AMSTERDAM) == dt.datetime(2026, 3, 29, 5,
+                                                               tzinfo=AMSTERDAM)
+
+
+def test_tasks_that_touch_sources_retry_at_least_twice_with_backoff(dagbag):
+    extract = dagbag.get_dag("wijkopvolging_ingest").get_task("extract")
+    assert extract.retries >= 2
+    assert extract.retry_exponential_backoff
+
+
+def test_report_period_parameter_only_accepts_months_that_start_a_period(dagbag):
+    import jsonschema
+
+    param = dagbag.get_dag("wijkopvolging_rapportage").params.get_param("periode")
+    schema = param.schema
+    jsonschema.validate("2025-09", schema)
+    jsonschema.validate(None, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate("2025-10", schema)
+
+
+@pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.name)
+def test_dag_file_imports_nothing_heavy_at_module_level(path):
+    probe = (
+        "import importlib.util, json, sys, time\n"
+        f"sys.path.insert(0, {str(ROOT / 'plugins')!r})\n"
+        "import airflow.sdk\n"
+        "before = set(sys.modules)\n"
+        "started = time.perf_counter()\n"
+        f"spec = importlib.util.spec_from_file_location('dagfile', {str(path)!r})\n"
+        "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
+        "new = set(sys.modules) - before\n"
+        "heavy = [m for m in ('pandas', 'great_expectations', 'docx', 'docxtpl', 'matplotlib',"
+        " 'openpyxl', 'yaml', 'wijkopvolging.warehouse') if m in new]\n"
+        "print(json.dumps({'heavy': heavy, 'seconds': time.perf_counter() - started}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True, timeout=120)
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome["heavy"] == []

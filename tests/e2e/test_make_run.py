@@ -1,0 +1,100 @@
+"""End to end: the demo through both DAGs with Airflow's own runner, as `make run` does."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT, require
+
+pytestmark = pytest.mark.airflow
+
+
+@pytest.fixture(scope="module")
+def pipeline_run(tmp_path_factory):
+    """One run of scripts/run_pipeline.py for September–October 2026 in a tmp project."""
+    tmp = tmp_path_factory.mktemp("make-run")
+    config = (ROOT / "include/config/wijkopvolging.yaml").read_text(encoding="utf-8")
+    config = config.replace("sqlite:///.data/", f"sqlite:///{tmp}/")
+    config = config.replace(".data/exports", str(tmp / "exports"))
+    (tmp / "wijkopvolging.yaml").write_text(config, encoding="utf-8")
+    env = {
+        **os.environ,
+        "WIJKOPVOLGING_CONFIG": str(tmp / "wijkopvolging.yaml"),
+        "WIJKOPVOLGING_WAREHOUSE_URL": f"sqlite:///{tmp}/warehouse.sqlite",
+        "WIJKOPVOLGING_OUTPUT_DIR": str(tmp / "output"),
+        "WIJKOPVOLGING_GX_DIR": str(tmp / "gx"),
+    }
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts/run_pipeline.py"), "--period", "2026-09"],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return tmp, result.stdout
+
+
+def printed_path(stdout: str, label: str):
+    from pathlib import Path
+
+    line = next(line for line in stdout.splitlines() if line.startswith(label))
+    return Path(line.split(":", 1)[1].strip().split(",")[0])
+
+
+def test_run_ends_with_the_paths_of_both_documents_and_the_validation_report(pipeline_run):
+    tmp, stdout = pipeline_run
+    letter = printed_path(stdout, "Raadsinformatiebrief")
+    overview = printed_path(stdout, "Overzicht")
+    report = printed_path(stdout, "Validatierapport")
+    assert letter == tmp / "output/2026-09_2026-10/raadsinformatiebrief.docx"
+    assert overview == tmp / "output/2026-09_2026-10/bijlage-overzicht.docx"
+    for path in (letter, overview, report):
+        assert path.is_file() and path.stat().st_size > 0
+
+
+def test_documents_open_and_state_the_period(pipeline_run):
+    from docx import Document
+
+    tmp, _ = pipeline_run
+    folder = tmp / "output/2026-09_2026-10"
+    letter_text = "\n".join(p.text for p in Document(folder / "raadsinformatiebrief.docx")
+                            .paragraphs)
+    assert "september–oktober 2026" in letter_text
+    overview = Document(folder / "bijlage-overzicht.docx")
+    assert len(overview.tables) >= 2
+
+
+def test_manifest_reconciles_extracted_with_loaded_and_quarantined(pipeline_run):
+    tmp, _ = pipeline_run
+    manifest = json.loads((tmp / "output/2026-09_2026-10/manifest.json").read_text())
+    assert manifest["peildatum"] == "2026-10-31"
+    assert sum(manifest["status_counts"].values()) == manifest["items"] > 50
+    for source in manifest["reconciliation"]:
+        assert source["extracted"] == source["loaded"] + source["quarantined"]
+    assert sum(s["quarantined"] for s in manifest["reconciliation"]) >= 6  # the demo's broken
+
+
+def test_libreoffice_opens_both_documents(pipeline_run, tmp_path):
+    require(shutil.which("soffice") is not None,
+            "LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui")
+    source, _ = pipeline_run
+    folder = source / "output/2026-09_2026-10"
+    for name in ("raadsinformatiebrief.docx", "bijlage-overzicht.docx"):
+        subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo", "--headless",
+                        "--convert-to", "pdf", "--outdir", str(tmp_path), str(folder / name)],
+                       check=True, capture_output=True, timeout=300)
+        assert (tmp_path / name.replace(".docx", ".pdf")).stat().st_size > 1000
+
+
+def test_a_month_that_does_not_start_a_period_is_refused_clearly():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts/run_pipeline.py"), "--period", "2025-10"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )
+    assert result.returncode != 0
+    assert "2025-10 is geen begin van een rapportageperiode" in result.stderr
+    assert "Traceback" not in result.stderr
