@@ -202,7 +202,7 @@ def fill_demo_source(url: str, seed: int = 2024, until: dt.date | None = None,
     metadata = sa.MetaData()
     table = sa.Table(
         TABLE, metadata,
-        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("id", sa.BigInteger, primary_key=True),
         sa.Column("soort", sa.String(40)),
         sa.Column("wijk", sa.String(120)),
         sa.Column("onderwerp", sa.Text),
