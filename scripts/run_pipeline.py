@@ -24,6 +24,7 @@ from wijkopvolging.config import ConfigError, load_config  # noqa: E402
 from wijkopvolging.ingest import run_folder  # noqa: E402
 from wijkopvolging.periods import AMSTERDAM, NotAPeriodStart, Period  # noqa: E402
 from wijkopvolging.rapportage import period_folder, report_as_of  # noqa: E402
+from wijkopvolging.validation import data_docs_index  # noqa: E402
 
 INGEST_HOUR = 5  # the ingest DAG's daily run, 05:00 Europe/Amsterdam
 
@@ -90,7 +91,7 @@ def main() -> None:
         print("PDF's:                niet gemaakt: LibreOffice ontbreekt "
               "(Debian: apt-get install libreoffice-writer-nogui)")
     print(f"Validatierapport:     {report / 'validatierapport.html'}")
-    data_docs = config.gx_dir / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    data_docs = data_docs_index(config.gx_dir)
     if data_docs.exists():
         print(f"GX Data Docs:         {data_docs}")
     print(f"Manifest:             {folder / 'manifest.json'}")

@@ -123,10 +123,14 @@ def write_ingest_report(config: Config, *, run_id: str, data_interval_end: dt.da
     try:
         findings = warehouse.findings_of_run(run_id)
         runs = warehouse.runs_of(run_id)
+        # What each source had in quarantine before this run: fixed records show as such.
+        previous = warehouse.findings_as_of(
+            data_interval_end - dt.timedelta(microseconds=1))
     finally:
         warehouse.dispose()
     folder = run_folder(config, data_interval_end)
-    paths = write_steward_report(findings, runs, folder)
+    paths = write_steward_report(findings, runs, folder, previous_findings=previous,
+                                 gx_dir=config.gx_dir)
     manifest = {
         "run_id": run_id,
         "data_interval_end": data_interval_end.isoformat(),

@@ -64,16 +64,21 @@ def take_snapshot(config: Config, period: Period, *, run_id: str) -> dict:
 
 
 def check_publication_gate(config: Config, period: Period, *, run_id: str) -> dict:
-    """Stop before any document is written if a record would leak personal data."""
-    from wijkopvolging.validation import publication_gate
+    """Validate the period's snapshot (Data Docs for stewards) and stop before any
+    document is written if a record would publish personal data."""
+    from wijkopvolging.reference import ReferenceData
+    from wijkopvolging.validation import publication_gate, validate_snapshot
 
     warehouse = _warehouse(config)
     try:
         report = warehouse.read_report_items(run_id)
     finally:
         warehouse.dispose()
+    findings = validate_snapshot(report, reference=ReferenceData.load(),
+                                 peildatum=period.peildatum, settings=config.settings,
+                                 run_id=run_id, gx_dir=config.gx_dir)
     publication_gate(report)
-    return {"checked": len(report)}
+    return {"checked": len(report), "findings": len(findings)}
 
 
 def compute_timeliness(config: Config, period: Period, *, run_id: str) -> dict:

@@ -74,11 +74,13 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out, unreadable
 
 
-def to_canonical(raw: pd.DataFrame, source) -> Extract:
+def to_canonical(raw: pd.DataFrame, source, reference=None) -> Extract:
     """Map a source's raw records onto canonical items, keeping every record.
 
     A mapped column missing from the source raises ``SourceSchemaError``; a cell that
-    cannot be read becomes empty and yields a finding naming record and column.
+    cannot be read becomes empty and yields a finding naming record and column. Old or
+    loosely spelled wijk and wethouder names become the reference data's current name;
+    unknown ones stay as they are, for validation to flag.
     """
     missing = [column for column in source.mapping if column not in raw.columns]
     if missing:
@@ -97,6 +99,16 @@ def to_canonical(raw: pd.DataFrame, source) -> Extract:
                 lambda v, lookup=lookup: lookup.get(str(v).strip().lower(), v)
                 if pd.notna(v) else v
             )
+
+    if reference is None:
+        from wijkopvolging.reference import ReferenceData
+
+        reference = ReferenceData.load()
+    for name, canonical in (("wijk", reference.canonical_wijk),
+                            ("wethouder", reference.canonical_wethouder)):
+        if name in frame:
+            names = {v: canonical(str(v)) or v for v in frame[name].dropna().unique()}
+            frame[name] = frame[name].map(names)
 
     for name in DATE_FIELDS:
         if name not in frame:
@@ -130,12 +142,15 @@ def to_canonical(raw: pd.DataFrame, source) -> Extract:
 
 def _unreadable(row, record_ids, column, value, why) -> dict:
     record = None if record_ids is None else record_ids.iloc[row]
+    from wijkopvolging.validation.privacy import mask_text
+
+    shown = str(mask_text(str(value)))  # an unreadable cell may still hold personal data
     return {
         "row_no": int(row),
         "source_record_id": None if pd.isna(record) else str(record),
         "rule": UNREADABLE,
         "column": column,
-        "value": str(value),
+        "value": shown,
         "severity": ERROR,
-        "message": f"{column}: {why} ({value!s})",
+        "message": f"{column}: {why} ({shown})",
     }

@@ -1,0 +1,164 @@
+"""The steward report: Dutch HTML and CSV of one ingest run's findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from wijkopvolging.validation import RULES, write_steward_report
+
+AS_OF = dt.datetime(2024, 3, 12)
+
+
+def _finding(source, record, row, rule, column, value, severity, message):
+    return {"run_id": "r2", "source": source, "as_of": AS_OF, "row_no": row,
+            "source_record_id": record, "rule": rule, "column": column, "value": value,
+            "severity": severity, "message": message}
+
+
+@pytest.fixture
+def findings():
+    return pd.DataFrame([
+        _finding("registratie", "17", 3, "onbekende_wijk", "wijk", "Rotterdam-Zuid", "error",
+                 "wijk 'Rotterdam-Zuid' staat niet in wijken.yaml"),
+        _finding("registratie", "18", 4, "persoonsgegevens", "onderwerp", "06-********",
+                 "error", "onderwerp bevat persoonsgegevens (telefoonnummer): 06-********"),
+        _finding("registratie", "19", 5, "antwoord_zeer_laat", "date_answered", "01-01-2024",
+                 "warning", "antwoord 01-01-2024 kwam 200 dagen na de termijn"),
+        _finding("zaken", "Z-1", 0, "onleesbare_waarde", "date_raised",
+                 "<b>gisteren</b> 06-12345678", "error", "date_raised: geen geldige datum"),
+    ])
+
+
+@pytest.fixture
+def runs():
+    row = {"run_id": "r2", "as_of": AS_OF, "new": 0, "changed": 0, "deleted": 0}
+    return pd.DataFrame([
+        {**row, "source": "registratie", "extracted": 10, "loaded": 8, "quarantined": 2,
+         "warnings": 1},
+        {**row, "source": "zaken", "extracted": 5, "loaded": 4, "quarantined": 1,
+         "warnings": 0},
+        {**row, "source": "excel", "extracted": 0, "loaded": 0, "quarantined": 0,
+         "warnings": 0},
+    ])
+
+
+@pytest.fixture
+def previous():
+    return pd.DataFrame([
+        _finding("registratie", "17", 3, "onbekende_wijk", "wijk", "Rotterdam-Zuid", "error",
+                 ""),  # still in quarantine
+        _finding("registratie", "12", 1, "verplicht_veld", "wethouder", None, "error", ""),
+        _finding("registratie", "13", 2, "antwoord_zeer_laat", "date_answered", None,
+                 "warning", ""),  # a warning never was quarantine
+        _finding("andere_bron", "99", 0, "verplicht_veld", "wijk", None, "error", ""),
+    ])
+
+
+@pytest.fixture
+def report(findings, runs, previous, tmp_path):
+    paths = write_steward_report(findings, runs, tmp_path / "out", previous_findings=previous,
+                                 gx_dir=tmp_path / "gx")
+    return paths, paths["html"].read_text(encoding="utf-8")
+
+
+def test_report_writes_html_and_csv(report):
+    paths, _ = report
+    assert paths["html"].name == "validatierapport.html" and paths["html"].is_file()
+    assert paths["csv"].name == "validatierapport.csv" and paths["csv"].is_file()
+
+
+def test_html_is_dutch_and_accessible(report):
+    _, text = report
+    assert '<html lang="nl">' in text
+    assert '<th scope="col">Bron</th>' in text
+    assert "<caption>" in text
+    assert "Validatierapport 12 maart 2024" in text
+
+
+def test_counts_per_source_come_from_the_runs(report):
+    _, text = report
+    assert "<td>registratie</td>" in text
+    assert '<td class="getal">10</td><td class="getal">8</td><td class="getal">2</td>' in text
+
+
+def test_quarantine_is_grouped_by_source_and_rule_with_description_and_fix(report):
+    _, text = report
+    assert "Bron registratie (2 record(s))" in text
+    assert "Regel onbekende_wijk (1)" in text
+    assert RULES["onbekende_wijk"].description in text
+    assert RULES["onbekende_wijk"].fix in text
+    assert text.index("Bron registratie") < text.index("Bron zaken")
+
+
+def test_warnings_are_listed_apart_from_quarantine(report):
+    _, text = report
+    warnings = text[text.index("<h2>Waarschuwingen</h2>"):text.index("<h2>Uit quarantaine")]
+    assert "antwoord_zeer_laat" in warnings and "onbekende_wijk" not in warnings
+
+
+def test_records_released_from_quarantine_are_listed(report):
+    _, text = report
+    released = text[text.index("<h2>Uit quarantaine</h2>"):]
+    assert "<td>12</td>" in released  # fixed since the previous run
+    assert "<td>17</td>" not in released  # still in quarantine
+    assert "<td>13</td>" not in released  # was only a warning
+    assert "andere_bron" not in released  # that source did not run now
+
+
+def test_source_without_records_is_a_warning_section(report):
+    _, text = report
+    section = text[text.index("<h2>Bronnen zonder records</h2>"):]
+    assert "<li>excel</li>" in section[:section.index("</div>")]
+
+
+def test_report_links_to_the_data_docs_index(report):
+    _, text = report
+    assert 'href="../gx/gx/uncommitted/data_docs/local_site/index.html"' in text
+
+
+def test_values_are_masked_and_escaped_whatever_wrote_them(report):
+    paths, text = report
+    assert "12345678" not in text
+    assert "<b>gisteren</b>" not in text and "&lt;b&gt;gisteren&lt;/b&gt;" in text
+    assert "12345678" not in paths["csv"].read_text(encoding="utf-8-sig")
+
+
+def test_csv_is_for_dutch_excel(report):
+    paths, _ = report
+    raw = paths["csv"].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    table = pd.read_csv(paths["csv"], sep=";", encoding="utf-8-sig", dtype="str")
+    assert list(table.columns[:4]) == ["bron", "bronnummer", "rij", "status"]
+    assert set(table["status"]) == {"in quarantaine", "waarschuwing", "uit quarantaine"}
+    wijk = table[table["regel"] == "onbekende_wijk"].iloc[0]
+    assert wijk["herstel"] == RULES["onbekende_wijk"].fix
+
+
+def test_report_without_findings_or_previous_run_says_so(runs, tmp_path):
+    from wijkopvolging.model import empty_findings
+
+    paths = write_steward_report(empty_findings(), runs, tmp_path, gx_dir=tmp_path / "gx")
+    text = paths["html"].read_text(encoding="utf-8")
+    assert "<strong>0</strong> record(s) in quarantaine" in text
+    assert "Geen records: niets dat bij de vorige run" in text
+
+
+def test_report_without_runs_still_shows_the_findings(findings, tmp_path):
+    paths = write_steward_report(findings, pd.DataFrame(), tmp_path, gx_dir=tmp_path / "gx")
+    text = paths["html"].read_text(encoding="utf-8")
+    assert "geen laadresultaten" in text
+    assert "Regel onbekende_wijk" in text
+
+
+def test_long_tables_are_cut_in_html_but_complete_in_csv(runs, tmp_path):
+    from wijkopvolging.validation.report import ROWS_PER_TABLE
+
+    many = pd.DataFrame([
+        _finding("registratie", str(n), n, "verplicht_veld", "wijk", None, "error",
+                 "wijk ontbreekt") for n in range(ROWS_PER_TABLE + 5)])
+    paths = write_steward_report(many, runs, tmp_path, gx_dir=tmp_path / "gx")
+    assert "En nog 5 record(s) met deze regel" in paths["html"].read_text(encoding="utf-8")
+    table = pd.read_csv(paths["csv"], sep=";", encoding="utf-8-sig")
+    assert len(table) == ROWS_PER_TABLE + 5
