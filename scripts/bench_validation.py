@@ -27,6 +27,7 @@ TARGET_SECONDS = 30.0
 def canonical_demo_items(records: int, until: dt.date):
     """About ``records`` demo registrations as canonical items (with ``row_no``)."""
     import pandas as pd
+
     from wijkopvolging import demo
     from wijkopvolging.model import coerce_items, item_id
     from wijkopvolging.reference import ReferenceData

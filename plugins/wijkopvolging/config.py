@@ -92,7 +92,9 @@ def _parse_source(name: str, raw: Any, path: Path, root: Path) -> SourceConfig:
         raise ConfigError(
             f"{path}: {where}type: unknown source type {kind!r} (known: {', '.join(SOURCE_TYPES)})"
         )
-    mapping = _require(raw, "mapping", where, path)
+    # A zgw source maps fixed Zaken API fields (see sources/zgw.py): no mapping of its own.
+    mapping = ((raw.get("mapping") or {}) if kind == "zgw"
+               else _require(raw, "mapping", where, path))
     if not isinstance(mapping, dict):
         raise ConfigError(f"{path}: {where}mapping: expected 'source column: canonical field'")
     for column, canonical in mapping.items():
@@ -117,19 +119,134 @@ def _parse_source(name: str, raw: Any, path: Path, root: Path) -> SourceConfig:
             raise ConfigError(f"{path}: {where}url: a sql source needs 'url' or 'conn_id'")
         if not raw.get("query") and not raw.get("table"):
             raise ConfigError(f"{path}: {where}query: a sql source needs 'query' or 'table'")
+    if kind == "file":
+        _check_file_source(raw, mapping, where, path)
+    if kind == "zgw":
+        _check_zgw_source(raw, where, path)
     options = {
         k: v for k, v in raw.items() if k not in ("type", "mapping", "values", "full_extract")
     }
     if "url" in options:
         options["url"] = _sqlite_url(str(options["url"]), root)
+    if kind == "file":
+        folder = Path(str(options["folder"]))
+        options["folder"] = str(folder if folder.is_absolute() else root / folder)
+    # An incremental zgw source reads only changed zaken: absence is no deletion there.
+    full_default = not (kind == "zgw" and raw.get("incremental", True))
     return SourceConfig(
         name=name,
         type=kind,
         mapping=dict(mapping),
         options=options,
         values={k: dict(v) for k, v in values.items()},
-        full_extract=bool(raw.get("full_extract", True)),
+        full_extract=bool(raw.get("full_extract", full_default)),
     )
+
+
+FILE_KEYS = ("folder", "patterns", "sheet", "aliases", "defaults", "header_search_rows", "demo")
+ZGW_KEYS = ("conn_id", "zaaktypen", "eigenschappen", "tussenbericht_statustype", "incremental",
+            "overlap_days", "timeout_seconds", "retries", "demo")
+
+
+def _check_keys(raw: dict, allowed: tuple[str, ...], where: str, path: Path) -> None:
+    known = {"type", "mapping", "values", "full_extract", *allowed}
+    for key in raw:
+        if key not in known:
+            raise ConfigError(
+                f"{path}: {where}{key}: unknown key (known: {', '.join(sorted(known))})")
+
+
+def _check_file_source(raw: dict, mapping: dict, where: str, path: Path) -> None:
+    """A drop folder of exports: header aliases per field and defaults must be sound."""
+    import re
+
+    from wijkopvolging.model import REQUIRED_FIELDS
+
+    _check_keys(raw, FILE_KEYS, where, path)
+    _require(raw, "folder", where, path)
+    patterns = raw.get("patterns", ["*.xlsx"])
+    if not isinstance(patterns, list) or not all(isinstance(p, str) and p for p in patterns):
+        raise ConfigError(f"{path}: {where}patterns: expected a list like ['*.xlsx', '*.csv']")
+    if "sheet" in raw and not isinstance(raw["sheet"], str | int):
+        raise ConfigError(f"{path}: {where}sheet: expected the name of a sheet")
+    rows = raw.get("header_search_rows", 20)
+    if not isinstance(rows, int) or isinstance(rows, bool) or rows < 1:
+        raise ConfigError(f"{path}: {where}header_search_rows: expected a whole number >= 1")
+    aliases = raw.get("aliases") or {}
+    if not isinstance(aliases, dict):
+        raise ConfigError(f"{path}: {where}aliases: expected 'canonical field: [headers]'")
+    defaults = raw.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise ConfigError(f"{path}: {where}defaults: expected 'canonical field: value'")
+    seen: dict[str, str] = {}  # normalised header -> field: one header, one field
+
+    def claim(header: Any, field_name: str, key: str) -> None:
+        norm = re.sub(r"[\W_]+", "", str(header)).casefold()
+        if not norm:
+            raise ConfigError(f"{path}: {where}{key}: empty header {header!r}")
+        if seen.setdefault(norm, field_name) != field_name:
+            raise ConfigError(f"{path}: {where}{key}: header {header!r} is already used for "
+                              f"{seen[norm]!r} (case, spaces and punctuation do not count)")
+
+    for header, canonical in mapping.items():
+        claim(header, canonical, f"mapping.{header}")
+    for canonical, headers in aliases.items():
+        if canonical not in FIELD_NAMES:
+            raise ConfigError(f"{path}: {where}aliases.{canonical}: unknown field {canonical!r}")
+        if not isinstance(headers, list):
+            raise ConfigError(f"{path}: {where}aliases.{canonical}: expected a list of headers")
+        for header in headers:
+            claim(header, canonical, f"aliases.{canonical}")
+    for canonical, value in defaults.items():
+        if canonical not in FIELD_NAMES or canonical == "source_record_id":
+            raise ConfigError(f"{path}: {where}defaults.{canonical}: not a field that can have "
+                              "a default")
+        table = (raw.get("values") or {}).get(canonical) or {}
+        if canonical == "kind" and value not in KINDS and value not in table:
+            raise ConfigError(f"{path}: {where}defaults.kind: {value!r} is not one of "
+                              f"{', '.join(KINDS)}")
+    covered = set(mapping.values()) | set(aliases) | set(defaults)
+    for canonical in REQUIRED_FIELDS:
+        if canonical != "source_record_id" and canonical not in covered:
+            raise ConfigError(f"{path}: {where}mapping: no column for required field "
+                              f"{canonical!r}; map a header to it, or give it in 'defaults'")
+
+
+def _check_zgw_source(raw: dict, where: str, path: Path) -> None:
+    """A Zaken API (ZGW 1.x): connection, zaaktypen and the eigenschappen to read."""
+    _check_keys(raw, ZGW_KEYS, where, path)
+    if raw.get("mapping"):
+        raise ConfigError(f"{path}: {where}mapping: a zgw source has a fixed mapping; name the "
+                          "zaak eigenschappen under 'eigenschappen' instead")
+    _require(raw, "conn_id", where, path)
+    zaaktypen = _require(raw, "zaaktypen", where, path)
+    if not isinstance(zaaktypen, dict):
+        raise ConfigError(f"{path}: {where}zaaktypen: expected 'zaaktype URL: vraag|advies'")
+    for url, kind_value in zaaktypen.items():
+        if not str(url).startswith(("http://", "https://")):
+            raise ConfigError(f"{path}: {where}zaaktypen: {url!r} is not a zaaktype URL")
+        if kind_value not in KINDS:
+            raise ConfigError(f"{path}: {where}zaaktypen.{url}: {kind_value!r} is not one of "
+                              f"{', '.join(KINDS)}")
+    eigenschappen = _require(raw, "eigenschappen", where, path)
+    allowed = ("wijk", "wethouder", "onderwerp")
+    if not isinstance(eigenschappen, dict):
+        raise ConfigError(f"{path}: {where}eigenschappen: expected 'field: eigenschap naam'")
+    for canonical in eigenschappen:
+        if canonical not in allowed:
+            raise ConfigError(f"{path}: {where}eigenschappen.{canonical}: only "
+                              f"{', '.join(allowed)} come from zaak eigenschappen")
+    for canonical in ("wijk", "wethouder"):
+        _require(eigenschappen, canonical, f"{where}eigenschappen.", path)
+    for key, minimum in (("overlap_days", 0), ("timeout_seconds", 1), ("retries", 0)):
+        value = raw.get(key, minimum)
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < minimum:
+            raise ConfigError(f"{path}: {where}{key}: expected a number >= {minimum}")
+    if not isinstance(raw.get("incremental", True), bool):
+        raise ConfigError(f"{path}: {where}incremental: expected true or false")
+    if raw.get("incremental", True) and raw.get("full_extract"):
+        raise ConfigError(f"{path}: {where}full_extract: an incremental zgw source reads only "
+                          "changed zaken; set full_extract: false or incremental: false")
 
 
 def load_config(path: str | Path | None = None) -> Config:

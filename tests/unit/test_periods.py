@@ -6,6 +6,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+
 from wijkopvolging.periods import NotAPeriodStart, Period, select_for_report
 
 D = dt.date.fromisoformat

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+
 from wijkopvolging.validation import PublicationBlocked, publication_gate
 from wijkopvolging.validation.privacy import (
     BSN,

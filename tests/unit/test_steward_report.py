@@ -6,6 +6,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+
 from wijkopvolging.validation import RULES, write_steward_report
 
 AS_OF = dt.datetime(2024, 3, 12)

@@ -13,6 +13,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+
 from wijkopvolging.timeliness import (
     PeildatumBeforeStart,
     TimelinessSettings,

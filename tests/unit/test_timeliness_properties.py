@@ -8,6 +8,7 @@ import datetime as dt
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from wijkopvolging.timeliness import (
     TimelinessSettings,
     apply_timeliness,

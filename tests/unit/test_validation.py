@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from wijkopvolging.model import ERROR, FINDING_COLUMNS, WARNING, coerce_items, item_id
 from wijkopvolging.reference import ReferenceData
 from wijkopvolging.validation import (

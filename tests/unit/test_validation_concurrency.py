@@ -63,6 +63,7 @@ def _validate_in_process(source: str, gx_dir: str, barrier, results) -> None:
 
 def test_two_concurrent_validations_keep_their_own_results_and_a_sound_context(tmp_path):
     import great_expectations as gx  # imported once here; the forked workers share it
+
     from wijkopvolging.validation import data_docs_index
 
     gx_dir = tmp_path / "gx"
