@@ -18,6 +18,8 @@ export AIRFLOW__API__PORT := 8080
 export AIRFLOW__LOGGING__LOGGING_LEVEL := WARNING
 export PYTHONPATH := $(CURDIR)/plugins
 export WIJKOPVOLGING_HOME := $(CURDIR)
+# airflow standalone starts its components as `airflow ...` subprocesses.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: run test lint bench airflow-ui lock clean
 
@@ -48,7 +50,7 @@ bench: $(AIRFLOW_HOME)/.migrated
 
 # The Airflow UI on http://127.0.0.1:8080 (loopback only); the password is in .airflow/.
 airflow-ui: $(AIRFLOW_HOME)/.migrated
-	$(VENV)/bin/airflow standalone
+	scripts/airflow_ui.sh
 
 # Re-resolve requirements.txt into the hashed lock (needs the venv's uv).
 lock: $(STAMP)
