@@ -12,14 +12,18 @@ Configuration: `include/config/wijkopvolging.yaml` (or `WIJKOPVOLGING_CONFIG`).
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from airflow.sdk import CronDataIntervalTimetable, dag, task
 
-from wijkopvolging.airflow_support import fail_clearly, load_settings, source_connection_url
+from wijkopvolging.airflow_support import (
+    RETRY_WITH_BACKOFF,
+    fail_clearly,
+    load_settings,
+    notify_operations,
+    source_connection_url,
+    source_zgw_connection,
+)
 
-SOURCE_TASK = {"retries": 3, "retry_delay": timedelta(seconds=30),
-               "retry_exponential_backoff": True, "max_retry_delay": timedelta(minutes=10)}
+SOURCE_TASK = RETRY_WITH_BACKOFF  # a source that is down: 30 s, 1 min, 2 min …
 
 
 @dag(
@@ -29,7 +33,8 @@ SOURCE_TASK = {"retries": 3, "retry_delay": timedelta(seconds=30),
     max_active_runs=1,
     doc_md=__doc__,
     tags=["wijkopvolging"],
-    default_args={"owner": "wijkopvolging", "retries": 1},
+    default_args={"owner": "wijkopvolging", "retries": 1,
+                  "on_failure_callback": notify_operations},
 )
 def wijkopvolging_ingest():
     @task
@@ -44,11 +49,13 @@ def wijkopvolging_ingest():
         from wijkopvolging.ingest import extract_source
 
         config = load_settings()
+        source = config.source(source_name)
         with fail_clearly(f"source {source_name!r}"):
             return extract_source(
                 config, source_name, run_id=run_id,
                 data_interval_start=data_interval_start, data_interval_end=data_interval_end,
-                connection_url=source_connection_url(config.source(source_name)))
+                connection_url=source_connection_url(source),
+                zgw_connection=source_zgw_connection(source))
 
     @task
     def validate(extracted: dict, run_id=None, data_interval_end=None) -> dict:

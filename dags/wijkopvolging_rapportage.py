@@ -3,18 +3,28 @@
 
 Every two months, after a period ends (January–February, March–April, …): take the
 period's items from the warehouse as of its end, stop if any would publish personal data,
-compute for each whether it was answered on time, and write the raadsinformatiebrief and
-its overview (Word and PDF) into `<output>/<YYYY-MM>_<YYYY-MM>/` for the griffie.
+compute for each whether it was answered on time, render the raadsinformatiebrief and
+its overview (Word and PDF), and deliver them to the griffie: into the drop folder
+`<output>/<YYYY-MM>_<YYYY-MM>/` and, when the Airflow connection `smtp_griffie` exists, by
+e-mail. Delivery is the last task, so a failure earlier never sends an incomplete set.
 
 Trigger by hand for a re-issue: `periode` is the first month (`2025-09`); the documents
-are made as of that period's end, from the warehouse's history.
+are made as of that period's end, from the warehouse's history. A period already
+delivered is not sent again; if its documents changed, they wait in
+`<drop folder>/niet-geleverd/` until a run with `force_delivery` sends them as a
+"herziene versie". A failed task e-mails `delivery.ops_alert_to`.
 """
 
 from __future__ import annotations
 
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
 
-from wijkopvolging.airflow_support import fail_clearly, load_settings
+from wijkopvolging.airflow_support import (
+    RETRY_WITH_BACKOFF,
+    fail_clearly,
+    load_settings,
+    notify_operations,
+)
 
 PERIOD_PATTERN = r"^[0-9]{4}-(01|03|05|07|09|11)$"
 
@@ -26,7 +36,8 @@ PERIOD_PATTERN = r"^[0-9]{4}-(01|03|05|07|09|11)$"
     max_active_runs=1,
     doc_md=__doc__,
     tags=["wijkopvolging"],
-    default_args={"owner": "wijkopvolging", "retries": 0},
+    default_args={"owner": "wijkopvolging", "retries": 0,
+                  "on_failure_callback": notify_operations},
     params={
         "periode": Param(None, type=["null", "string"], pattern=PERIOD_PATTERN,
                          title="Periode",
@@ -77,19 +88,38 @@ def wijkopvolging_rapportage():
 
     @task
     def documents(period: str, run_id=None, params=None) -> dict:
-        """The raadsinformatiebrief and the overview, as Word and PDF, in the drop folder."""
+        """The raadsinformatiebrief and the overview, as Word and PDF, rendered into the
+        work folder; delivery decides what reaches the griffie."""
+        from wijkopvolging.delivery import candidate_folder
         from wijkopvolging.periods import Period
         from wijkopvolging.rapportage import write_documents
 
-        paths = write_documents(load_settings(), Period.parse(period), run_id=run_id,
-                                kenmerk=(params or {}).get("kenmerk"))
+        config, parsed = load_settings(), Period.parse(period)
+        paths = write_documents(config, parsed, run_id=run_id,
+                                kenmerk=(params or {}).get("kenmerk"),
+                                folder=candidate_folder(config, parsed))
         for name, path in paths.items():
             print(f"{name}: {path}")
         return paths
 
+    @task(**RETRY_WITH_BACKOFF)
+    def deliver(period: str, run_id=None, params=None) -> dict:
+        """Drop folder and e-mail to the griffie, once per set; a changed set only with
+        `force_delivery`. An SMTP server that is down fails this task (and retries)."""
+        from wijkopvolging.delivery import deliver_to_griffie
+        from wijkopvolging.periods import Period
+
+        params = params or {}
+        with fail_clearly("levering aan de griffie"):
+            result = deliver_to_griffie(load_settings(), Period.parse(period), run_id=run_id,
+                                        kenmerk=params.get("kenmerk"),
+                                        force=bool(params.get("force_delivery")))
+        print(f"Levering: {result['action']}; documenten in {result['folder']}")
+        return result
+
     period = resolve_period()
     checked = snapshot(period) >> publication_gate(period)
-    checked >> timeliness(period) >> documents(period)
+    checked >> timeliness(period) >> documents(period) >> deliver(period)
 
 
 wijkopvolging_rapportage()

@@ -13,7 +13,9 @@ building twice gives the same bytes, and a test checks the committed files match
 - ``bijlage-overzicht.docx``: the overview, landscape. docxtpl fills the period fields;
   then ``wijkopvolging.documents.overview`` clones the ``[gebied]`` heading and the two
   prepared tables (header row + one sample row whose cells name their field in
-  brackets, e.g. ``[onderwerp]``) once per gebied and once per item.
+  brackets, e.g. ``[onderwerp]``) once per gebied and once per item. The columns come
+  from ``wijkopvolging.documents.overview.OVERVIEW_COLUMNS``, which the spreadsheet
+  version of the overview uses too.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from docx.enum.text import WD_TAB_ALIGNMENT  # noqa: E402
 from docx.oxml import OxmlElement  # noqa: E402
 from docx.oxml.ns import qn  # noqa: E402
 from docx.shared import Cm, Pt, RGBColor  # noqa: E402
+
+from wijkopvolging.documents.overview import OVERVIEW_COLUMNS  # noqa: E402
 from wijkopvolging.documents.package import (  # noqa: E402
     LANGUAGE,
     LETTER_TEMPLATE,
@@ -40,38 +44,12 @@ from wijkopvolging.documents.package import (  # noqa: E402
     save_docx,
     set_core_properties,
 )
+from wijkopvolging.model import ADVIES, VRAAG  # noqa: E402
 
 FONT = "Arial"  # LibreOffice substitutes the metric-compatible Liberation Sans
 THUMBNAIL_RELTYPE = (
     "http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail"
 )
-
-# Overview columns: (marker in the sample row, header text, width in cm).
-# The widths decide the page count: landscape A4 minus 1.5 cm margins leaves 26.7 cm.
-VRAAG_COLUMNS = (
-    ("nr", "Nr.", 1.0),
-    ("wijk", "Wijk", 3.6),
-    ("onderwerp", "Onderwerp", 8.0),
-    ("datum_gesteld", "Datum gesteld", 2.1),
-    ("wethouder", "Wethouder", 2.6),
-    ("uiterste_datum", "Uiterste datum", 2.1),
-    ("datum_beantwoord", "Datum beant\u00adwoord", 2.3),
-    ("status", "Status", 3.3),
-    ("op_tijd", "Op tijd", 1.3),
-)
-ADVIES_COLUMNS = (
-    ("nr", "Nr.", 1.0),
-    ("wijk", "Wijk", 3.4),
-    ("onderwerp", "Onderwerp", 6.2),
-    ("datum_gesteld", "Datum ont\u00advangen", 2.1),
-    ("wethouder", "Wethouder", 2.6),
-    ("uiterste_datum", "Uiterste datum", 2.1),
-    ("datum_beantwoord", "Datum beant\u00adwoord", 2.3),
-    ("status", "Status", 3.3),
-    ("op_tijd", "Op tijd", 1.3),
-    ("tussenbericht", "Tussen\u00adbericht", 2.2),
-)
-
 
 # --------------------------------------------------------------------------- basics
 
@@ -531,14 +509,14 @@ def build_letter():
 def _overview_table(doc, columns, *, kind_label: str):
     table = _table(
         doc,
-        [header for _, header, _ in columns],
-        [w for *_, w in columns],
+        [column.header for column in columns],
+        [column.width_cm for column in columns],
         caption=kind_label,
         description=f"{kind_label}: per vraag of advies de wijk, het onderwerp, de "
         "wethouder, de data en of het op tijd is beantwoord.",
     )
-    _fill_row(table.add_row(), [f"[{marker}]" for marker, _, _ in columns], "Tabeltekst")
-    _set_widths(table, [w for *_, w in columns])
+    _fill_row(table.add_row(), [f"[{column.field}]" for column in columns], "Tabeltekst")
+    _set_widths(table, [column.width_cm for column in columns])
     return table
 
 
@@ -581,8 +559,8 @@ def build_overview():
     )
 
     for kind_label, columns, count, empty in (
-        ("Vragen uit de Wijk", VRAAG_COLUMNS, "n_vraag", "Vragen uit de Wijk"),
-        ("Ongevraagde adviezen", ADVIES_COLUMNS, "n_advies", "ongevraagde adviezen"),
+        ("Vragen uit de Wijk", OVERVIEW_COLUMNS[VRAAG], "n_vraag", "Vragen uit de Wijk"),
+        ("Ongevraagde adviezen", OVERVIEW_COLUMNS[ADVIES], "n_advies", "ongevraagde adviezen"),
     ):
         doc.add_heading(kind_label, level=2)
         _tag(doc, f"{{%p if not {count} %}}")

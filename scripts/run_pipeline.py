@@ -66,11 +66,18 @@ def main() -> None:
     if not args.no_demo:
         from wijkopvolging.demo import fill_demo_source
 
+        from wijkopvolging.demo_exports import write_demo_exports
+
         for source in config.sources:
-            if source.options.get("demo"):
+            if not source.options.get("demo"):
+                continue
+            if source.type == "sql":
                 count = fill_demo_source(source.options["url"], until=period.peildatum)
                 print(f"Demo source {source.name!r}: {count} registrations up to "
                       f"{period.peildatum:%d-%m-%Y}")
+            elif source.type == "file":
+                paths = write_demo_exports(source.options["folder"], until=period.peildatum)
+                print(f"Demo source {source.name!r}: {', '.join(p.name for p in paths)}")
 
     log_dir = Path(os.environ.get("AIRFLOW_HOME", ROOT / ".airflow")) / "make-run"
     log_dir.mkdir(parents=True, exist_ok=True)

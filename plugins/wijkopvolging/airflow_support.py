@@ -4,6 +4,7 @@ errors that speak to the operator. Imports nothing heavy, so DAG files parse fas
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import timedelta
 
 
 def load_settings():
@@ -40,13 +41,25 @@ def sqlalchemy_url(conn) -> str:
 
 
 def source_connection_url(source) -> str | None:
-    """A source's database URL from its Airflow connection, when it names one."""
+    """A SQL source's database URL from its Airflow connection, when it names one."""
     conn_id = source.options.get("conn_id")
-    if not conn_id:
+    if source.type != "sql" or not conn_id:
         return None
     from airflow.sdk import BaseHook
 
     return sqlalchemy_url(BaseHook.get_connection(conn_id))
+
+
+def source_zgw_connection(source):
+    """A zgw source's base URL and credentials from its Airflow connection."""
+    if source.type != "zgw":
+        return None
+    from airflow.sdk import BaseHook
+
+    from wijkopvolging.sources.zgw import connection_from_airflow
+
+    conn_id = source.options["conn_id"]
+    return connection_from_airflow(BaseHook.get_connection(conn_id), conn_id=conn_id)
 
 
 @contextmanager
@@ -57,12 +70,64 @@ def fail_clearly(what: str):
     from airflow.sdk.exceptions import AirflowFailException
 
     from wijkopvolging.config import ConfigError
-    from wijkopvolging.sources import SourceSchemaError
+    from wijkopvolging.sources import SourceAccessDenied, SourceSchemaError
     from wijkopvolging.validation import PublicationBlocked
     from wijkopvolging.warehouse import ReconciliationError
 
     try:
         yield
-    except (ConfigError, SourceSchemaError, ReconciliationError, PublicationBlocked,
+    except (ConfigError, SourceSchemaError, SourceAccessDenied, ReconciliationError, PublicationBlocked,
             ValueError) as exc:
         raise AirflowFailException(f"{what}: {exc}") from None
+
+
+# Retries for tasks that talk to another system (a source, the SMTP server): 1, 2, 4 …
+# times retry_delay, at most max_retry_delay. In Airflow 3.3 retry_exponential_backoff is
+# the multiplier; ``True`` would be 1.0, i.e. no backoff at all.
+RETRY_WITH_BACKOFF = {"retries": 3, "retry_delay": timedelta(seconds=30),
+                      "retry_exponential_backoff": 2.0,
+                      "max_retry_delay": timedelta(minutes=10)}
+
+FAILURE_SUBJECT = ("wijkopvolging: taak {{ ti.task_id }} van {{ ti.dag_id }} mislukt "
+                   "({{ ti.run_id }})")
+FAILURE_HTML = (
+    "<p>De taak <b>{{ ti.task_id }}</b> van <b>{{ ti.dag_id }}</b> is mislukt, ook na "
+    "{{ ti.try_number }} poging(en).</p>"
+    "<p>Run: {{ ti.run_id }}<br>Fout: {{ exception | default('onbekend') | string | e }}</p>"
+    "<p>Log: <a href=\"{{ ti.log_url }}\">{{ ti.log_url }}</a></p>"
+    "<p>Opnieuw proberen: wis de taak (Clear) in de Airflow-UI zodra de oorzaak is "
+    "verholpen.</p>"
+)
+
+
+def notify_operations(context) -> None:
+    """on_failure_callback: e-mail operations (``delivery.ops_alert_to``) through the
+    smtp provider's SmtpNotifier. Configuration and connection are read when a task fails,
+    never while the DAG file is parsed. Without an address or a connection it only logs:
+    a callback must never hide the task's own error."""
+    import logging
+
+    log = logging.getLogger(__name__)
+    try:
+        delivery = load_settings().delivery
+    except Exception as exc:  # the task may have failed on this very configuration
+        log.error("geen storingsmelding verstuurd: configuratie onleesbaar (%s)", exc)
+        return
+    if not delivery.ops_alert_to:
+        log.warning("geen storingsmelding verstuurd: delivery.ops_alert_to is leeg")
+        return
+    from wijkopvolging.delivery import smtp_connection_configured
+
+    if not smtp_connection_configured(delivery.alert_connection):
+        log.warning("geen storingsmelding verstuurd: Airflow-verbinding %r ontbreekt",
+                    delivery.alert_connection)
+        return
+    from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+
+    notifier = SmtpNotifier(to=list(delivery.ops_alert_to), from_email=delivery.from_email,
+                            smtp_conn_id=delivery.alert_connection, subject=FAILURE_SUBJECT,
+                            html_content=FAILURE_HTML)
+    try:
+        notifier(context)
+    except Exception:
+        log.exception("storingsmelding aan %s niet verstuurd", ", ".join(delivery.ops_alert_to))

@@ -46,6 +46,22 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
+class DeliveryConfig:
+    """Where the documents go by e-mail and where failure alerts go. The SMTP server and
+    its credentials live in the Airflow connection ``smtp_conn_id``, never here."""
+
+    griffie: tuple[str, ...] = ()  # recipients of the letter, overview and PDFs
+    from_email: str | None = None  # the connection's ``from_email`` extra when left out
+    smtp_conn_id: str = "smtp_griffie"
+    ops_alert_to: tuple[str, ...] = ()  # operations: an e-mail when a task fails
+    alert_conn_id: str | None = None  # SMTP connection for alerts; default smtp_conn_id
+
+    @property
+    def alert_connection(self) -> str:
+        return self.alert_conn_id or self.smtp_conn_id
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     warehouse_url: str
@@ -53,6 +69,7 @@ class Config:
     gx_dir: Path
     sources: tuple[SourceConfig, ...]
     settings: dict[str, Any]
+    delivery: DeliveryConfig = DeliveryConfig()
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:
@@ -249,6 +266,41 @@ def _check_zgw_source(raw: dict, where: str, path: Path) -> None:
                           "changed zaken; set full_extract: false or incremental: false")
 
 
+DELIVERY_KEYS = ("griffie", "from_email", "smtp_conn_id", "ops_alert_to", "alert_conn_id")
+
+
+def _addresses(value: Any, key: str, path: Path) -> tuple[str, ...]:
+    """One address or a list of them; each must at least look like an address."""
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list):
+        raise ConfigError(f"{path}: delivery.{key}: expected an e-mail address or a list")
+    for address in values:
+        if not isinstance(address, str) or "@" not in address:
+            raise ConfigError(f"{path}: delivery.{key}: {address!r} is not an e-mail address")
+    return tuple(values)
+
+
+def _parse_delivery(raw: Any, path: Path) -> DeliveryConfig:
+    if raw is None:
+        return DeliveryConfig()
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: delivery: expected a mapping")
+    for key in raw:
+        if key not in DELIVERY_KEYS:
+            raise ConfigError(
+                f"{path}: delivery.{key}: unknown key (known: {', '.join(DELIVERY_KEYS)})")
+    from_email = raw.get("from_email") or None
+    if from_email is not None:
+        (from_email,) = _addresses(from_email, "from_email", path)
+    return DeliveryConfig(
+        griffie=_addresses(raw.get("griffie") or [], "griffie", path),
+        from_email=from_email,
+        smtp_conn_id=str(raw.get("smtp_conn_id") or "smtp_griffie"),
+        ops_alert_to=_addresses(raw.get("ops_alert_to") or [], "ops_alert_to", path),
+        alert_conn_id=raw.get("alert_conn_id") or None,
+    )
+
+
 def load_config(path: str | Path | None = None) -> Config:
     """Read and check the configuration file; ``ConfigError`` names file and key."""
     import yaml
@@ -267,7 +319,7 @@ def load_config(path: str | Path | None = None) -> Config:
         raise ConfigError(f"{path}: not valid YAML{at}: {getattr(exc, 'problem', exc)}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping with 'sources', 'warehouse', 'settings'")
-    known = {"warehouse", "output_dir", "gx_dir", "sources", "settings"}
+    known = {"warehouse", "output_dir", "gx_dir", "sources", "settings", "delivery"}
     for key in raw:
         if key not in known:
             raise ConfigError(f"{path}: {key}: unknown key (known: {', '.join(sorted(known))})")
@@ -301,6 +353,7 @@ def load_config(path: str | Path | None = None) -> Config:
         gx_dir=gx_dir if gx_dir.is_absolute() else root / gx_dir,
         sources=sources,
         settings=dict(settings),
+        delivery=_parse_delivery(raw.get("delivery"), path),
     )
 
 

@@ -13,7 +13,17 @@ from pathlib import Path
 from wijkopvolging.config import Config
 from wijkopvolging.model import ERROR, WARNING
 from wijkopvolging.periods import AMSTERDAM
-from wijkopvolging.sources.mapping import UNREADABLE
+from wijkopvolging.sources.mapping import EXTRACT_RULES
+
+
+def find_cross_source_duplicates(config: Config, items):
+    """(kept items, duplicates): an item registered in two sources counts once, from the
+    source configured first."""
+    from wijkopvolging.duplicates import find_duplicates
+    from wijkopvolging.reference import ReferenceData
+
+    return find_duplicates(items, source_priority=[s.name for s in config.sources],
+                           wijk_name=ReferenceData.load().canonical_wijk)
 
 
 def run_folder(config: Config, as_of: dt.datetime) -> Path:
@@ -30,16 +40,21 @@ def _warehouse(config: Config):
 
 def extract_source(config: Config, source_name: str, *, run_id: str,
                    data_interval_start: dt.datetime, data_interval_end: dt.datetime,
-                   connection_url: str | None = None) -> dict:
+                   connection_url: str | None = None, zgw_connection=None) -> dict:
     """Read one source into the warehouse's staging table; findings for unreadable cells
-    are kept with it so validation can quarantine those records."""
+    and files are kept with it so validation can quarantine those records. The source's
+    ledger (files already parsed, the ZGW watermark) lives in the warehouse too."""
     from wijkopvolging.sources import extract
+    from wijkopvolging.sources.ledger import SourceLedger
 
     source = config.source(source_name)
-    result = extract(source, data_interval_start=data_interval_start,
-                     data_interval_end=data_interval_end, connection_url=connection_url)
     warehouse = _warehouse(config)
     try:
+        ledger = SourceLedger(warehouse.engine, source_name, run_id=run_id,
+                              as_of=data_interval_end)
+        result = extract(source, data_interval_start=data_interval_start,
+                         data_interval_end=data_interval_end, connection_url=connection_url,
+                         state=ledger, zgw_connection=zgw_connection)
         warehouse.write_staging(run_id, source_name, result.items)
         warehouse.write_findings(run_id, source_name, data_interval_end, result.findings,
                                  detected_at=data_interval_end)
@@ -63,7 +78,7 @@ def validate_source(config: Config, source_name: str, *, run_id: str,
         parse_findings = warehouse.findings_of_run(run_id)
         # Only the extract's own findings: a retry must not count earlier results twice.
         parse_findings = parse_findings[(parse_findings["source"] == source_name)
-                                        & (parse_findings["rule"] == UNREADABLE)]
+                                        & parse_findings["rule"].isin(EXTRACT_RULES)]
         findings = validate_extract(
             items, source=source_name, reference=ReferenceData.load(),
             interval_end=data_interval_end, settings=config.settings, run_id=run_id,
@@ -126,11 +141,13 @@ def write_ingest_report(config: Config, *, run_id: str, data_interval_end: dt.da
         # What each source had in quarantine before this run: fixed records show as such.
         previous = warehouse.findings_as_of(
             data_interval_end - dt.timedelta(microseconds=1))
+        duplicates = find_cross_source_duplicates(
+            config, warehouse.snapshot(data_interval_end))[1]
     finally:
         warehouse.dispose()
     folder = run_folder(config, data_interval_end)
     paths = write_steward_report(findings, runs, folder, previous_findings=previous,
-                                 gx_dir=config.gx_dir)
+                                 gx_dir=config.gx_dir, duplicates=duplicates)
     manifest = {
         "run_id": run_id,
         "data_interval_end": data_interval_end.isoformat(),

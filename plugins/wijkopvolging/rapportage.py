@@ -47,6 +47,7 @@ def _warehouse(config: Config):
 
 def take_snapshot(config: Config, period: Period, *, run_id: str) -> dict:
     """Select the period's items from the warehouse as of the report moment."""
+    from wijkopvolging.ingest import find_cross_source_duplicates
     from wijkopvolging.periods import select_for_report
     from wijkopvolging.reference import ReferenceData
 
@@ -54,13 +55,15 @@ def take_snapshot(config: Config, period: Period, *, run_id: str) -> dict:
     warehouse = _warehouse(config)
     try:
         snapshot = warehouse.snapshot(report_as_of(period))
-        report = select_for_report(snapshot, period)
+        kept, duplicates = find_cross_source_duplicates(config, snapshot)
+        report = select_for_report(kept, period)
         report["gebied"] = report["wijk"].map(
             lambda wijk: reference.gebied_of(wijk) if reference.canonical_wijk(wijk) else None)
         warehouse.write_report_items(run_id, period.slug, report)
     finally:
         warehouse.dispose()
-    return {"period": period.slug, "in_warehouse": len(snapshot), "in_report": len(report)}
+    return {"period": period.slug, "in_warehouse": len(snapshot),
+            "duplicates": len(duplicates), "in_report": len(report)}
 
 
 def check_publication_gate(config: Config, period: Period, *, run_id: str) -> dict:
@@ -106,7 +109,8 @@ def quarantine_by_reason(config: Config, period: Period) -> dict[str, int]:
         findings = warehouse.findings_as_of(report_as_of(period))
     finally:
         warehouse.dispose()
-    errors = findings[findings["severity"] == ERROR]
+    # Records only: a whole-file finding has no row, and its records carry their own.
+    errors = findings[(findings["severity"] == ERROR) & findings["row_no"].notna()]
     # A record breaking two rules counts once, under its first rule.
     first = errors.sort_values(["source", "row_no", "rule"]).drop_duplicates(
         ["source", "row_no"])
@@ -115,9 +119,13 @@ def quarantine_by_reason(config: Config, period: Period) -> dict[str, int]:
 
 
 def write_documents(config: Config, period: Period, *, run_id: str,
-                    kenmerk: str | None = None, revised: bool = False) -> dict:
-    """Render the letter and the overview into the period's drop folder (atomically),
-    convert them to PDF where LibreOffice is present, and write the manifest."""
+                    kenmerk: str | None = None, revised: bool = False,
+                    folder: Path | str | None = None) -> dict:
+    """Render the letter and the overview into ``folder`` (default: the period's drop
+    folder), each file atomically, convert them to PDF where LibreOffice is present, and
+    write the manifest (sha256 per file) last. The DAG renders into the delivery work
+    folder; ``wijkopvolging.delivery`` decides what reaches the drop folder."""
+    from wijkopvolging.delivery import write_atomic
     from wijkopvolging.documents import convert_to_pdf, render_letter, render_overview
 
     warehouse = _warehouse(config)
@@ -127,7 +135,7 @@ def write_documents(config: Config, period: Period, *, run_id: str,
     finally:
         warehouse.dispose()
     quarantined = quarantine_by_reason(config, period)
-    folder = period_folder(config, period)
+    folder = Path(folder) if folder else period_folder(config, period)
     folder.mkdir(parents=True, exist_ok=True)
     staging = folder / f".tmp-{os.getpid()}"
     staging.mkdir(exist_ok=True)
@@ -164,14 +172,8 @@ def write_documents(config: Config, period: Period, *, run_id: str,
         ],
         "files": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files},
     }
-    _write_atomic(folder / "manifest.json",
-                  json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8"))
+    write_atomic(folder / "manifest.json",
+                 json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8"))
     return {"letter": str(folder / LETTER_NAME), "overview": str(folder / OVERVIEW_NAME),
             "pdfs": [str(folder / p.name) for p in pdfs],
             "manifest": str(folder / "manifest.json")}
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)

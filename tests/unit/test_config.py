@@ -32,7 +32,7 @@ def write(tmp_path, text):
 
 def test_default_configuration_loads_with_the_demo_source():
     config = load_config()
-    assert [s.name for s in config.sources] == ["registratiesysteem"]
+    assert [s.name for s in config.sources] == ["registratiesysteem", "gebiedslijsten"]
     assert config.settings["term_days"] == 42
     assert config.warehouse_url.startswith("sqlite:///")
 

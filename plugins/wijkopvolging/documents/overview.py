@@ -12,7 +12,10 @@ is deep-copied with lxml once per item. (python-docx's ``add_row()`` and
 from __future__ import annotations
 
 import copy
+import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -45,10 +48,44 @@ UNKNOWN_GEBIED = "Gebied onbekend"
 # may break across pages, because LibreOffice cuts a non-splitting row that is taller
 # than a page, and a title must never be cut.
 KEEP_ROW_WHOLE_MAX_CHARS = 600
-FIELDS = (
-    "nr", "wijk", "onderwerp", "datum_gesteld", "wethouder", "uiterste_datum",
-    "datum_beantwoord", "status", "op_tijd", "tussenbericht",
-)
+
+
+class Column(NamedTuple):
+    """One column of an overview table."""
+
+    field: str  # the OverviewItem attribute, and the [marker] in the template's sample row
+    header: str  # the header text; a soft hyphen (U+00AD) marks where Word may break it
+    width_cm: float  # in the Word table: landscape A4 minus 1.5 cm margins leaves 26.7 cm
+
+
+# The columns per kind, in order: the Word template's tables (scripts/build_templates.py)
+# and the spreadsheet (overview_xlsx) are both built from these.
+OVERVIEW_COLUMNS: dict[str, tuple[Column, ...]] = {
+    VRAAG: (
+        Column("nr", "Nr.", 1.0),
+        Column("wijk", "Wijk", 3.6),
+        Column("onderwerp", "Onderwerp", 8.0),
+        Column("datum_gesteld", "Datum gesteld", 2.1),
+        Column("wethouder", "Wethouder", 2.6),
+        Column("uiterste_datum", "Uiterste datum", 2.1),
+        Column("datum_beantwoord", "Datum beant\u00adwoord", 2.3),
+        Column("status", "Status", 3.3),
+        Column("op_tijd", "Op tijd", 1.3),
+    ),
+    ADVIES: (
+        Column("nr", "Nr.", 1.0),
+        Column("wijk", "Wijk", 3.4),
+        Column("onderwerp", "Onderwerp", 6.2),
+        Column("datum_gesteld", "Datum ont\u00advangen", 2.1),
+        Column("wethouder", "Wethouder", 2.6),
+        Column("uiterste_datum", "Uiterste datum", 2.1),
+        Column("datum_beantwoord", "Datum beant\u00adwoord", 2.3),
+        Column("status", "Status", 3.3),
+        Column("op_tijd", "Op tijd", 1.3),
+        Column("tussenbericht", "Tussen\u00adbericht", 2.2),
+    ),
+}
+FIELDS = tuple(dict.fromkeys(c.field for columns in OVERVIEW_COLUMNS.values() for c in columns))
 
 W_P, W_R, W_T, W_TBL, W_TR, W_TC = (qn(f"w:{t}") for t in ("p", "r", "t", "tbl", "tr", "tc"))
 W_TBL_CAPTION = qn("w:tblCaption")
@@ -66,9 +103,59 @@ def overview_title(period: Period, *, revised: bool = False) -> str:
 # --------------------------------------------------------------------------- rows
 
 
-def overview_rows(report) -> dict[str, list[tuple[str, dict[str, str]]]]:
-    """Per kind, the rows of the overview in order as ``(gebied, {field: text})``:
-    sorted by gebied, wijk, date raised and id, numbered 1..n within the kind.
+@dataclass(frozen=True, slots=True)
+class OverviewItem:
+    """One row of the overview: an item as the griffie reads it, labels in Dutch.
+
+    Dates stay dates (the spreadsheet needs real date cells); ``text`` gives what the
+    Word table shows.
+    """
+
+    kind: str
+    gebied: str
+    nr: int  # 1..n within the kind, in overview order
+    wijk: str
+    onderwerp: str
+    datum_gesteld: dt.date | None
+    wethouder: str
+    uiterste_datum: dt.date | None
+    datum_beantwoord: dt.date | None  # only for items answered by the peildatum
+    status: str  # e.g. "Beantwoord, op tijd"
+    op_tijd: str  # ja / nee / —
+    tussenbericht: str  # ja / nee for advice; — for vragen
+
+    def value(self, field: str) -> str | int | dt.date | None:
+        """The value of a column (see ``FIELDS``); ``None`` for a missing date."""
+        return getattr(self, field)
+
+    def text(self, field: str) -> str:
+        """The value as the Word table shows it: ``01-03-2026`` for a date, ``—`` for a
+        missing one."""
+        value = getattr(self, field)
+        if value is None:
+            return NO_VALUE
+        if isinstance(value, dt.date):
+            return format_date_short_nl(value)
+        return str(value)
+
+    def texts(self) -> dict[str, str]:
+        """Every column as the Word table shows it."""
+        return {field: self.text(field) for field in FIELDS}
+
+
+def _day(value) -> dt.date | None:
+    """A date from a frame cell (Timestamp, datetime or date); ``None`` for NaT/None."""
+    if value is None or value != value:  # None, NaN, NaT
+        return None
+    if isinstance(value, dt.datetime):  # pandas Timestamp too
+        return value.date()
+    return value
+
+
+def overview_items(report) -> dict[str, list[OverviewItem]]:
+    """Per kind, the overview's rows in order: sorted by gebied, wijk, date raised and
+    id, numbered 1..n within the kind. The one selection both the Word overview and the
+    spreadsheet show.
 
     The answer date is shown only for answered items: a report can carry an answer
     dated after the peildatum for an item that was still open on the peildatum.
@@ -81,38 +168,45 @@ def overview_rows(report) -> dict[str, list[tuple[str, dict[str, str]]]]:
         _wijk=report["wijk"].str.casefold(),
     ).sort_values(sort_keys, kind="mergesort")
 
-    answered = frame["status"].isin([OP_TIJD, TE_LAAT]).tolist()
-    raised = [format_date_short_nl(v) for v in frame["date_raised"]]
-    deadline = [format_date_short_nl(v) for v in frame["deadline"]]
-    answer = [
-        format_date_short_nl(v) if is_answered else NO_VALUE
-        for v, is_answered in zip(frame["date_answered"], answered, strict=True)
-    ]
     tussenbericht = (
         frame["tussenbericht_sent"].fillna(False).astype(bool).tolist()
         if "tussenbericht_sent" in frame.columns else [False] * len(frame)
     )
-    out: dict[str, list[tuple[str, dict[str, str]]]] = {kind: [] for kind in KINDS}
+    out: dict[str, list[OverviewItem]] = {kind: [] for kind in KINDS}
     columns = zip(
         frame["kind"], frame["gebied"], frame["wijk"], frame["onderwerp"],
-        frame["wethouder"], frame["status"], raised, deadline, answer, tussenbericht,
+        frame["wethouder"], frame["status"], frame["date_raised"], frame["deadline"],
+        frame["date_answered"], tussenbericht,
         strict=True,
     )
-    for kind, gebied, wijk, onderwerp, wethouder, status, d_raised, d_dead, d_ans, tb in columns:
-        rows = out[kind]
-        rows.append((gebied or UNKNOWN_GEBIED, {
-            "nr": str(len(rows) + 1),
-            "wijk": wijk,
-            "onderwerp": onderwerp,
-            "datum_gesteld": d_raised,
-            "wethouder": wethouder,
-            "uiterste_datum": d_dead or NO_VALUE,
-            "datum_beantwoord": d_ans,
-            "status": STATUS_LABELS[status],
-            "op_tijd": ON_TIME_LABELS[status],
-            "tussenbericht": YES_NO[bool(tb)] if kind == ADVIES else NO_VALUE,
-        }))
+    for kind, gebied, wijk, onderwerp, wethouder, status, raised, deadline, answered, tb in (
+        columns
+    ):
+        items = out[kind]
+        items.append(OverviewItem(
+            kind=kind,
+            gebied=gebied or UNKNOWN_GEBIED,
+            nr=len(items) + 1,
+            wijk=wijk,
+            onderwerp=onderwerp,
+            datum_gesteld=_day(raised),
+            wethouder=wethouder,
+            uiterste_datum=_day(deadline),
+            datum_beantwoord=_day(answered) if status in (OP_TIJD, TE_LAAT) else None,
+            status=STATUS_LABELS[status],
+            op_tijd=ON_TIME_LABELS[status],
+            tussenbericht=YES_NO[bool(tb)] if kind == ADVIES else NO_VALUE,
+        ))
     return out
+
+
+def overview_rows(report) -> dict[str, list[tuple[str, dict[str, str]]]]:
+    """Per kind, the Word table rows in order as ``(gebied, {field: text})``; the same
+    rows as ``overview_items``, as text."""
+    return {
+        kind: [(item.gebied, item.texts()) for item in items]
+        for kind, items in overview_items(report).items()
+    }
 
 
 # --------------------------------------------------------------------------- template

@@ -1,9 +1,10 @@
-"""Where the templates live, and saving .docx files reproducibly.
+"""Where the templates live, and saving .docx (and .xlsx) files reproducibly.
 
 A .docx is a zip archive. python-docx stamps every entry with the current time, so the
 same document saved twice differs byte for byte. ``save_docx`` rewrites the archive with
 fixed entry timestamps, a stable entry order and fixed file attributes, so the same
-input gives the same bytes (reviewable templates, comparable re-runs).
+input gives the same bytes (reviewable templates, comparable re-runs). The spreadsheet
+version of the overview goes through the same ``deterministic_zip``.
 """
 
 from __future__ import annotations
@@ -105,10 +106,15 @@ def set_core_properties(document, *, title: str, subject: str, moment: dt.dateti
 def save_docx(document, path: Path | str, moment: dt.datetime = ZIP_EPOCH) -> Path:
     """Save a python-docx (or docxtpl) document reproducibly to ``path``, atomically:
     a reader never sees a half-written file."""
-    path = Path(path)
     buffer = io.BytesIO()
     document.save(buffer)
-    data = deterministic_zip(buffer.getvalue(), moment)
+    return write_atomically(path, deterministic_zip(buffer.getvalue(), moment))
+
+
+def write_atomically(path: Path | str, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a
+    rename, so a reader never sees a half-written file."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.part")
     partial.write_bytes(data)

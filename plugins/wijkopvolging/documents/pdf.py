@@ -25,12 +25,15 @@ INSTALL_HINT = (
     "install LibreOffice Writer to make PDFs (Debian/Ubuntu: "
     "`apt-get install libreoffice-writer-nogui`)"
 )
-# writer_pdf_Export options as JSON (LibreOffice 7.4+): PDF/A-2b, PDF/UA, tagged.
+# writer_pdf_Export options as JSON (LibreOffice 7.4+): PDF/A-2b, PDF/UA, tagged. The
+# viewer shows the document title (from the .docx core properties) instead of the file
+# name, as PDF/UA asks; said explicitly so it does not hang on PDF/UA's side effects.
 PDF_EXPORT_OPTIONS = {
     "SelectPdfVersion": {"type": "long", "value": "2"},
     "PDFUACompliance": {"type": "boolean", "value": "true"},
     "UseTaggedPDF": {"type": "boolean", "value": "true"},
     "ExportBookmarks": {"type": "boolean", "value": "true"},
+    "DisplayPDFDocumentTitle": {"type": "boolean", "value": "true"},
 }
 CONVERT_TO = "pdf:writer_pdf_Export:" + json.dumps(PDF_EXPORT_OPTIONS, separators=(",", ":"))
 

@@ -8,12 +8,14 @@ the findings for cells it could not read, which validation turns into quarantine
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from wijkopvolging.config import SourceConfig
+    from wijkopvolging.sources.ledger import SourceLedger
+    from wijkopvolging.sources.zgw import ZgwConnection
 
 
 class SourceError(Exception):
@@ -22,6 +24,11 @@ class SourceError(Exception):
 
 class SourceSchemaError(SourceError):
     """A source lacks a mapped column: nothing of that source may be loaded."""
+
+
+class SourceAccessDenied(SourceError):
+    """A source refuses our credentials (401/403): a retry cannot fix it; the message
+    names the connection to correct."""
 
 
 @dataclass
@@ -36,11 +43,29 @@ class Extract:
 
 
 def extract(source: SourceConfig, *, data_interval_start, data_interval_end,
-            connection_url: str | None = None, state: dict[str, Any] | None = None) -> Extract:
-    """Read one configured source for a data interval into canonical items."""
+            connection_url: str | None = None, state: SourceLedger | None = None,
+            zgw_connection: ZgwConnection | None = None) -> Extract:
+    """Read one configured source for a data interval into canonical items.
+
+    ``state`` is the source's ledger in the warehouse (files read, watermark); without it
+    a file source parses every file and a zgw source reads every zaak.
+    ``zgw_connection`` carries a zgw source's base URL and credentials.
+    """
     if source.type == "sql":
         from wijkopvolging.sources.sql import extract_sql
 
         return extract_sql(source, data_interval_start=data_interval_start,
                            data_interval_end=data_interval_end, connection_url=connection_url)
+    if source.type == "file":
+        from wijkopvolging.sources.files import extract_files
+
+        return extract_files(source, ledger=state)
+    if source.type == "zgw":
+        from wijkopvolging.sources.zgw import extract_zgw
+
+        if zgw_connection is None:
+            raise SourceError(f"source {source.name!r}: no Zaken API connection; the Airflow "
+                              f"connection {source.options.get('conn_id')!r} was not resolved")
+        return extract_zgw(source, connection=zgw_connection, ledger=state,
+                           data_interval_end=data_interval_end)
     raise SourceError(f"source {source.name!r}: type {source.type!r} has no extractor yet")

@@ -19,6 +19,10 @@ from wijkopvolging.model import (
 from wijkopvolging.sources import Extract, SourceSchemaError
 
 UNREADABLE = "onleesbare_waarde"
+# A whole file of a file source could not be read (sources/files.py).
+FILE_UNREADABLE = "bestand_onleesbaar"
+# The rules an extract itself reports (before validation), kept with the extract.
+EXTRACT_RULES = (UNREADABLE, FILE_UNREADABLE)
 
 _DUTCH_MONTHS = {
     "januari": 1, "februari": 2, "maart": 3, "april": 4, "mei": 5, "juni": 6, "juli": 7,

@@ -96,12 +96,15 @@ def released_records(findings: pd.DataFrame, previous_findings: pd.DataFrame | N
 
 def write_steward_report(findings: pd.DataFrame, runs: pd.DataFrame, out_dir, *,
                          previous_findings: pd.DataFrame | None = None,
-                         gx_dir: str | Path | None = None) -> dict[str, Path]:
+                         gx_dir: str | Path | None = None,
+                         duplicates: pd.DataFrame | None = None) -> dict[str, Path]:
     """Write ``validatierapport.html`` and ``validatierapport.csv`` to ``out_dir``.
 
     ``findings``: this run's findings with a ``source`` column (the warehouse's
     ``quarantine`` rows); ``runs``: the run's ``ingest_runs`` rows; ``previous_findings``:
     the findings of the previous run of those sources, for "Uit quarantaine";
+    ``duplicates``: items registered in more than one source (``duplicates.find_duplicates``),
+    counted once in the overview;
     ``gx_dir``: the Great Expectations folder whose Data Docs the report links to
     (default: as the configuration resolves it). Returns ``{"html": ..., "csv": ...}``.
     """
@@ -118,8 +121,25 @@ def write_steward_report(findings: pd.DataFrame, runs: pd.DataFrame, out_dir, *,
     _csv(findings, released).to_csv(csv_path, index=False, sep=";", encoding="utf-8-sig")
     docs = data_docs_index(gx_dir if gx_dir is not None else gx_dir_default())
     html_path = out_dir / HTML_NAME
-    html_path.write_text(_html(findings, runs, released, docs, out_dir), encoding="utf-8")
-    return {"html": html_path, "csv": csv_path}
+    html = _html(findings, runs, released, docs, out_dir)
+    paths = {"html": html_path, "csv": csv_path}
+    if duplicates is not None and len(duplicates):
+        html = html.replace("</main>", _duplicates_section(duplicates) + "</main>")
+        paths["duplicates"] = out_dir / "dubbele-registraties.csv"
+        duplicates.to_csv(paths["duplicates"], index=False, sep=";", encoding="utf-8-sig")
+    html_path.write_text(html, encoding="utf-8")
+    return paths
+
+
+def _duplicates_section(duplicates: pd.DataFrame) -> str:
+    rows = [[r.kept_source, r.kept_item_id, r.duplicate_source, r.duplicate_item_id,
+             r.message] for r in duplicates.itertuples()]
+    return (
+        "<h2>Dubbel geregistreerd</h2><p>Deze items staan in meer dan één bron. Het overzicht "
+        "telt ze één keer (uit de eerstgenoemde bron); haal de dubbele registratie weg of "
+        "laat één bron leidend zijn.</p>"
+        + _table("Dubbele registraties", ["Bron (geteld)", "Item", "Bron (dubbel)", "Item",
+                                          "Toelichting"], rows))
 
 
 def _csv(findings: pd.DataFrame, released: pd.DataFrame) -> pd.DataFrame:

@@ -34,6 +34,14 @@ _RULES: tuple[Rule, ...] = (
         "Vul in het bronsysteem een geldige datum (dd-mm-jjjj) of een geheel aantal dagen in.",
     ),
     Rule(
+        "bestand_onleesbaar", ERROR,
+        "Een bestand in de exportmap kon niet worden gelezen (geen spreadsheet, beveiligd "
+        "met een wachtwoord, blad of verplichte kolom ontbreekt); het hele bestand staat in "
+        "quarantaine.",
+        "Sla het bestand op als .xlsx of CSV zonder wachtwoord, met de kopregel en kolommen "
+        "uit de configuratie.",
+    ),
+    Rule(
         "verplicht_veld", ERROR,
         "Een verplicht veld ontbreekt: bronnummer, soort, wijk, onderwerp, datum van "
         "indiening of wethouder.",
@@ -148,6 +156,7 @@ def column_label(column: str | None) -> str:
 # details") and the steward report's headings.
 TITLES: dict[str, str] = {
     "onleesbare_waarde": "Onleesbare waarde",
+    "bestand_onleesbaar": "Bestand onleesbaar",
     "verplicht_veld": "Verplicht veld ontbreekt",
     "dubbel_id": "Dubbel bronnummer",
     "onbekende_soort": "Onbekende soort",

@@ -1,0 +1,395 @@
+"""Delivery of a period's documents to the griffie: the drop folder and e-mail.
+
+The documents task renders a period's set into a work folder (``candidate_folder``);
+``deliver_to_griffie`` then decides, against the delivery ledger in the warehouse, what
+the griffie gets:
+
+- **first delivery**: the set goes into the drop folder ``<output>/<YYYY-MM>_<YYYY-MM>/``
+  and by e-mail (letter, overview and PDFs attached); the ledger records it;
+- **unchanged** since the last delivery: nothing is sent, the drop folder is left alone;
+- **changed, not forced**: nothing is sent. The drop folder keeps the set the griffie
+  received (what it may already have published must stay recognisable); the new set
+  goes to ``<drop folder>/niet-geleverd/`` and the log tells the operator to run again
+  with ``force_delivery``;
+- **changed, forced** (``force_delivery``): the set is rendered again marked "herziene
+  versie", replaces the drop folder's set and is mailed with "herziene versie" in the
+  subject.
+
+"Changed" compares the Word documents as rendered without the revision mark. They are
+byte-identical for the same snapshot; the PDFs are not (LibreOffice stamps a creation
+time), so they are delivered but not compared.
+
+Without an Airflow connection named ``delivery.smtp_conn_id`` (``make run``, a laptop),
+nothing is mailed or recorded: the drop folder always gets the current set and the log
+says where it is. With the connection, an unreachable server fails the task (Airflow
+retries it); the documents then already sit in the drop folder and the ledger stays
+unmarked, so the retry sends them.
+
+Every file reaches its final name by ``os.replace`` from a temporary name in the same
+folder: a killed task never leaves a half-written document under a name the griffie uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import json
+import logging
+import os
+import shutil
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+EMAIL = "email"  # the ledger's channel for e-mail deliveries
+MANIFEST = "manifest.json"
+NOT_DELIVERED = "niet-geleverd"  # sub-folder for a changed set that was not sent
+COMPARED_SUFFIX = ".docx"  # deterministic documents; PDFs carry a creation time
+TEMP_MARK = ".tmp-"
+
+
+class DeliveryError(RuntimeError):
+    """The documents could not be delivered; the message says what to do."""
+
+
+# -- atomic files ------------------------------------------------------------------------
+
+def _temporary_name(path: Path) -> Path:
+    # A leading dot keeps the file out of sight in Explorer/Finder; the pid keeps two
+    # attempts from writing the same temporary file.
+    return path.with_name(f".{path.name}{TEMP_MARK}{os.getpid()}")
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, so
+    ``path`` holds either its old content or all of the new, never a part."""
+    path = Path(path)
+    temporary = _temporary_name(path)
+    try:
+        with temporary.open("wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path
+
+
+def place_file(source: Path, target: Path) -> Path:
+    """Copy ``source`` to ``target`` atomically (temporary copy, then rename)."""
+    target = Path(target)
+    temporary = _temporary_name(target)
+    try:
+        with Path(source).open("rb") as src, temporary.open("wb") as out:
+            shutil.copyfileobj(src, out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return target
+
+
+def sweep_temporary_files(folder: Path) -> None:
+    """Remove temporary files that a killed earlier attempt left behind."""
+    for leftover in Path(folder).glob(f".*{TEMP_MARK}*"):
+        if leftover.is_file():
+            leftover.unlink(missing_ok=True)
+
+
+def read_manifest(folder: Path) -> dict:
+    """The manifest a documents run wrote in ``folder``."""
+    path = Path(folder) / MANIFEST
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DeliveryError(
+            f"{path} is missing: the documents of this period were not rendered; run the "
+            f"'documents' task (or the whole rapportage DAG) first") from None
+
+
+def publish_set(source: Path, target: Path) -> dict:
+    """Put the set described by ``source``'s manifest into ``target``, file by file and
+    atomically, the manifest last; files of the set that was there before and are not
+    in the new one (a PDF that is no longer made) are removed. Returns the manifest."""
+    source, target = Path(source), Path(target)
+    manifest = read_manifest(source)
+    target.mkdir(parents=True, exist_ok=True)
+    sweep_temporary_files(target)
+    try:
+        previous = set(json.loads((target / MANIFEST).read_text(encoding="utf-8"))["files"])
+    except (FileNotFoundError, KeyError, ValueError):
+        previous = set()
+    for name in manifest["files"]:
+        place_file(source / name, target / name)
+    for name in sorted(previous - set(manifest["files"])):
+        (target / name).unlink(missing_ok=True)
+    place_file(source / MANIFEST, target / MANIFEST)
+    return manifest
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as data:
+        for block in iter(lambda: data.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# -- the ledger decision -----------------------------------------------------------------
+
+def content_fingerprint(files: Mapping[str, str]) -> str:
+    """One sha256 over the Word documents' checksums (name and sha256 per line)."""
+    lines = sorted(f"{name}  {sha}" for name, sha in files.items()
+                   if name.endswith(COMPARED_SUFFIX))
+    if not lines:
+        raise DeliveryError("the manifest lists no Word documents to deliver")
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+class Action(StrEnum):
+    SEND = "send"  # never delivered: send the set
+    SEND_REVISED = "send_revised"  # changed and forced: send it marked "herziene versie"
+    NOTHING = "nothing"  # unchanged since the last delivery
+    HOLD = "hold"  # changed but not forced: keep it in niet-geleverd/
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    last: dict | None = None  # the latest ledger row for the period, if any
+
+    @property
+    def sends(self) -> bool:
+        return self.action in (Action.SEND, Action.SEND_REVISED)
+
+    @property
+    def revised(self) -> bool:
+        return self.action is Action.SEND_REVISED
+
+
+def decide_delivery(content_sha256: str, last: dict | None, *, force: bool) -> Decision:
+    """What to do with a period's set, given the last delivery of that period.
+
+    ``force`` only matters for a changed set: an unchanged set is never sent twice (the
+    griffie already has exactly these documents).
+    """
+    if last is None:
+        return Decision(Action.SEND)
+    if last["content_sha256"] == content_sha256:
+        return Decision(Action.NOTHING, last)
+    return Decision(Action.SEND_REVISED if force else Action.HOLD, last)
+
+
+# -- the e-mail --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GriffieMail:
+    """One e-mail to the griffie, complete but not sent."""
+
+    to: tuple[str, ...]
+    from_email: str | None
+    subject: str
+    html: str
+    attachments: tuple[Path, ...]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def mail_subject(period, *, kenmerk: str, revised: bool) -> str:
+    """The letter's own title (with "(herziene versie)" when revised) and the kenmerk."""
+    from wijkopvolging.documents.letter import letter_title
+
+    return f"{letter_title(period, revised=revised)} – kenmerk {kenmerk}"
+
+
+def build_mail(period, manifest: Mapping, folder: Path, *, to: Iterable[str],
+               from_email: str | None, revised: bool,
+               previous_delivery: dt.datetime | None = None) -> GriffieMail:
+    """The e-mail for the set in ``folder`` (described by ``manifest``): the letter, the
+    overview and the PDFs attached, with a short Dutch message."""
+    from wijkopvolging.labels import format_date_nl
+
+    folder = Path(folder)
+    attachments = tuple(folder / name for name in manifest["files"])
+    missing = [str(p) for p in attachments if not p.is_file()]
+    if missing:
+        raise DeliveryError(f"cannot mail the documents: missing {', '.join(missing)}")
+    kenmerk = manifest["kenmerk"]
+    peildatum = dt.date.fromisoformat(manifest["peildatum"])
+    has_pdf = any(p.suffix == ".pdf" for p in attachments)
+    esc = html.escape
+    paragraphs = [  # HTML, values escaped
+        "Geachte griffie,",
+        f"Hierbij ontvangt u de raadsinformatiebrief over de stand van zaken van de Vragen "
+        f"uit de Wijk en de ongevraagde adviezen van de wijkraden over {esc(period.label)} "
+        f"(peildatum {format_date_nl(peildatum)}, ons kenmerk {esc(kenmerk)}), met als "
+        f"bijlage het overzicht van alle vragen en adviezen.",
+    ]
+    if revised:
+        since = (f" die u op {format_date_nl(previous_delivery.date())} ontving"
+                 if previous_delivery else " die u eerder ontving")
+        paragraphs.append(
+            "Dit is een <strong>herziene versie</strong>: de gegevens over deze periode zijn "
+            f"gecorrigeerd. Deze documenten vervangen de versie{since}.")
+    paragraphs.append(
+        "De Word-documenten kunt u nog bewerken; "
+        + ("de PDF-versies zijn bedoeld voor publicatie in het RIS."
+           if has_pdf else "PDF-versies zijn deze keer niet gemaakt."))
+    listing = "".join(f"<li>{esc(p.name)}</li>" for p in attachments)
+    body = ("".join(f"<p>{p}</p>" for p in paragraphs)
+            + f"<p>Bijlagen:</p><ul>{listing}</ul>"
+            + "<p>Met vriendelijke groet,<br>wijkopvolging (automatisch verstuurd)</p>")
+    recipients = tuple(to)
+    if not recipients:
+        from wijkopvolging.config import ConfigError
+
+        raise ConfigError("delivery.griffie: no address to mail the documents to; set it "
+                          "in the configuration (or remove the SMTP connection)")
+    return GriffieMail(
+        to=recipients, from_email=from_email,
+        subject=mail_subject(period, kenmerk=kenmerk, revised=revised),
+        html=f'<html lang="nl"><body>{body}</body></html>', attachments=attachments,
+        headers={"X-Wijkopvolging-Periode": manifest["period"],
+                 "X-Wijkopvolging-Herzien": "ja" if revised else "nee"},
+    )
+
+
+def smtp_connection_configured(conn_id: str) -> bool:
+    """Whether Airflow knows the connection (metadata DB, env var or secrets backend)."""
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        BaseHook.get_connection(conn_id)
+    except AirflowNotFoundException:
+        return False
+    return True
+
+
+def send_mail(mail: GriffieMail, conn_id: str) -> None:
+    """Send through the Airflow SMTP connection; a server that cannot be reached raises
+    ``DeliveryError`` (the task's retries then try again)."""
+    import smtplib
+
+    from airflow.providers.smtp.hooks.smtp import SmtpHook
+
+    try:
+        with SmtpHook(smtp_conn_id=conn_id) as hook:
+            hook.send_email_smtp(
+                to=list(mail.to), from_email=mail.from_email, subject=mail.subject,
+                html_content=mail.html, files=[str(p) for p in mail.attachments],
+                custom_headers=dict(mail.headers))
+    except (OSError, smtplib.SMTPException) as exc:
+        raise DeliveryError(
+            f"SMTP connection {conn_id!r}: could not send the e-mail to "
+            f"{', '.join(mail.to)} ({type(exc).__name__}: {exc}); the documents are in the "
+            f"drop folder, nothing was recorded as delivered") from exc
+
+
+# -- the whole step ----------------------------------------------------------------------
+
+def candidate_folder(config, period) -> Path:
+    """Where the documents task renders a period's set for delivery to decide on."""
+    return config.output_dir / ".werk" / period.slug
+
+
+def deliver_to_griffie(config, period, *, run_id: str, kenmerk: str | None = None,
+                       force: bool = False, delivered_at: dt.datetime | None = None,
+                       smtp_configured: bool | None = None) -> dict:
+    """Deliver the set rendered in ``candidate_folder``: see the module docstring for
+    what happens when. Returns what was done (for the task log and XCom)."""
+    from wijkopvolging.rapportage import period_folder
+
+    settings = config.delivery
+    candidate = candidate_folder(config, period)
+    drop = period_folder(config, period)
+    manifest = read_manifest(candidate)
+    content = content_fingerprint(manifest["files"])
+    if smtp_configured is None:
+        smtp_configured = smtp_connection_configured(settings.smtp_conn_id)
+
+    if not smtp_configured:
+        publish_set(candidate, drop)
+        _discard(candidate)
+        log.warning("geen SMTP-verbinding ingesteld; documenten staan in %s (niet gemaild: "
+                    "Airflow-verbinding %r ontbreekt)", drop, settings.smtp_conn_id)
+        return {"period": period.slug, "action": "drop_folder_only", "folder": str(drop)}
+
+    if not settings.griffie:
+        from wijkopvolging.config import ConfigError
+
+        raise ConfigError(f"{config.path}: delivery.griffie: no address to mail the documents "
+                          f"to, while the SMTP connection {settings.smtp_conn_id!r} exists")
+    warehouse = _warehouse(config)
+    try:
+        decision = decide_delivery(content, warehouse.last_delivery(period.slug, EMAIL),
+                                   force=force)
+        if decision.action is Action.NOTHING:
+            _discard(candidate)
+            _discard(drop / NOT_DELIVERED)  # a held set equal to the delivered one is moot
+            log.info("periode %s is ongewijzigd sinds de levering van %s aan %s; niets "
+                     "verstuurd. Documenten: %s", period.label,
+                     _when(decision.last), ", ".join(decision.last["recipients"]), drop)
+            return {"period": period.slug, "action": str(decision.action),
+                    "folder": str(drop)}
+        if decision.action is Action.HOLD:
+            held = drop / NOT_DELIVERED
+            publish_set(candidate, held)
+            _discard(candidate)
+            log.warning(
+                "periode %s is gewijzigd sinds de levering van %s; NIET verstuurd. De map "
+                "%s houdt de geleverde versie; de nieuwe documenten staan in %s. Start "
+                "wijkopvolging_rapportage met periode=%s en force_delivery=true om ze als "
+                "herziene versie te leveren.", period.label, _when(decision.last), drop,
+                held, period.first_month)
+            return {"period": period.slug, "action": str(decision.action),
+                    "folder": str(held)}
+
+        source = candidate
+        if decision.revised:
+            from wijkopvolging.rapportage import write_documents
+
+            source = candidate / "herzien"
+            write_documents(config, period, run_id=run_id, kenmerk=kenmerk, revised=True,
+                            folder=source)
+        sent = publish_set(source, drop)
+        mail = build_mail(
+            period, sent, drop, to=settings.griffie, from_email=settings.from_email,
+            revised=decision.revised,
+            previous_delivery=decision.last["delivered_at"] if decision.last else None)
+        send_mail(mail, settings.smtp_conn_id)
+        moment = delivered_at or dt.datetime.now(dt.UTC)
+        warehouse.record_delivery(
+            period_slug=period.slug, channel=EMAIL, delivered_at=moment, run_id=run_id,
+            recipients=mail.to, subject=mail.subject, kenmerk=sent["kenmerk"],
+            revised=decision.revised, content_sha256=content, files=sent["files"])
+    finally:
+        warehouse.dispose()
+    _discard(candidate)
+    _discard(drop / NOT_DELIVERED)
+    log.info("periode %s %sgeleverd aan %s: %s", period.label,
+             "als herziene versie " if decision.revised else "", ", ".join(mail.to),
+             ", ".join(p.name for p in mail.attachments))
+    return {"period": period.slug, "action": str(decision.action), "folder": str(drop),
+            "to": list(mail.to), "subject": mail.subject,
+            "files": [p.name for p in mail.attachments]}
+
+
+def _warehouse(config):
+    from wijkopvolging.warehouse import Warehouse
+
+    return Warehouse(config.warehouse_url).create()
+
+
+def _when(row: Mapping) -> str:
+    return f"{row['delivered_at']:%d-%m-%Y %H:%M} UTC"
+
+
+def _discard(folder: Path) -> None:
+    if Path(folder).is_dir():
+        shutil.rmtree(folder)

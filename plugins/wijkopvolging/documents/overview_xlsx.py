@@ -1,0 +1,146 @@
+"""The overview (bijlage) as a spreadsheet, for the griffie to sort and filter.
+
+The rows are the Word overview's rows (``overview.overview_items``: same selection,
+order, numbering and Dutch labels), one sheet per kind, with the gebied as a column
+instead of a heading. Dates are real date cells, the header row is frozen and carries an
+autofilter, and the file is saved reproducibly like the Word documents.
+
+Titles, wijken and names come from source systems. Text a spreadsheet would read as a
+formula (starting with ``=``, ``+``, ``-`` or ``@``) is stored as a plain string with
+Excel's quote prefix, so it is shown as typed and never calculated, not even after the
+cell is edited.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.packaging.core import DocumentProperties
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
+
+from wijkopvolging.documents.overview import (
+    OVERVIEW_COLUMNS,
+    Column,
+    OverviewItem,
+    overview_items,
+    overview_title,
+)
+from wijkopvolging.documents.package import (
+    AUTHOR,
+    LANGUAGE,
+    deterministic_zip,
+    write_atomically,
+    zip_moment,
+)
+from wijkopvolging.labels import KIND_LABELS_PLURAL
+from wijkopvolging.model import KINDS
+from wijkopvolging.periods import Period
+
+DATE_FORMAT = "DD-MM-YYYY"
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+EXCEL_MAX_CELL_CHARS = 32_767
+# The Word table's columns with the gebied after the number (the Word overview shows
+# the gebied as a heading above each table).
+GEBIED = Column("gebied", "Gebied", 0)
+# Column widths in characters of the default font.
+WIDTHS = {
+    "nr": 6, "gebied": 18, "wijk": 26, "onderwerp": 60, "datum_gesteld": 13,
+    "wethouder": 18, "uiterste_datum": 13, "datum_beantwoord": 13, "status": 22,
+    "op_tijd": 9, "tussenbericht": 13,
+}
+WRAPPED = {"onderwerp", "wijk"}
+HEADER_FONT = Font(bold=True)
+HEADER_BORDER = Border(bottom=Side(style="thin"))
+TOP = Alignment(vertical="top")
+TOP_WRAPPED = Alignment(vertical="top", wrap_text=True)
+
+
+def sheet_columns(kind: str) -> tuple[Column, ...]:
+    """The spreadsheet's columns for ``kind``: the Word table's, plus the gebied."""
+    nr, *rest = OVERVIEW_COLUMNS[kind]
+    return (nr, GEBIED, *rest)
+
+
+def sheet_header(column: Column) -> str:
+    """The column name in the header row (the Word header without its soft hyphens)."""
+    return column.header.replace("\u00ad", "")
+
+
+def _store_text(cell, text: str) -> None:
+    """Put untrusted text in ``cell`` as a string that is never taken for a formula."""
+    cell.value = text
+    if text.startswith(FORMULA_PREFIXES):
+        cell.data_type = "s"  # openpyxl would write "=..." as a formula
+        cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
+
+
+def _fill_sheet(sheet, kind: str, items: list[OverviewItem]) -> None:
+    columns = sheet_columns(kind)
+    for index, column in enumerate(columns, start=1):
+        cell = sheet.cell(row=1, column=index, value=sheet_header(column))
+        cell.font, cell.border, cell.alignment = HEADER_FONT, HEADER_BORDER, TOP_WRAPPED
+        sheet.column_dimensions[get_column_letter(index)].width = WIDTHS[column.field]
+    for row, item in enumerate(items, start=2):
+        for index, column in enumerate(columns, start=1):
+            value = item.value(column.field)
+            cell = sheet.cell(row=row, column=index)
+            cell.alignment = TOP_WRAPPED if column.field in WRAPPED else TOP
+            if isinstance(value, str):
+                if len(value) > EXCEL_MAX_CELL_CHARS:
+                    raise ValueError(
+                        f"{KIND_LABELS_PLURAL[kind]} nr. {item.nr}: {sheet_header(column)} "
+                        f"has {len(value)} characters, more than a spreadsheet cell holds "
+                        f"({EXCEL_MAX_CELL_CHARS}); shorten it in the source system"
+                    )
+                _store_text(cell, value)
+            else:  # a number, a date or None (an empty cell for a missing date)
+                cell.value = value
+                if value is not None and column.field != "nr":
+                    cell.number_format = DATE_FORMAT
+    last = get_column_letter(len(columns))
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{last}{len(items) + 1}"
+    sheet.print_title_rows = "1:1"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def write_overview_xlsx(report, period: Period, *, path: Path | str,
+                        revised: bool = False) -> Path:
+    """Write the overview for ``period`` as a spreadsheet to ``path`` (.xlsx) and
+    return it.
+
+    One sheet per kind ("Vragen uit de Wijk", "Ongevraagde adviezen") holding the same
+    rows as the Word overview, with a gebied column. ``revised`` marks a corrected
+    re-issue in the title. The same input always gives the same bytes.
+    """
+    items = overview_items(report)
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for kind in KINDS:
+        _fill_sheet(workbook.create_sheet(KIND_LABELS_PLURAL[kind]), kind, items[kind])
+
+    moment = zip_moment(period.peildatum)
+    workbook.properties = DocumentProperties(
+        title=overview_title(period, revised=revised),
+        subject=f"Bijlage bij de raadsinformatiebrief over {period.label}",
+        creator=AUTHOR,
+        lastModifiedBy=AUTHOR,
+        language=LANGUAGE,
+        keywords="Vragen uit de Wijk; ongevraagde adviezen; wijkraden",
+        revision="2" if revised else "1",
+        created=moment,
+        modified=moment,
+    )
+    # ExcelWriter directly: openpyxl's save() stamps "modified" with the current time.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(workbook, archive).save()
+    return write_atomically(path, deterministic_zip(buffer.getvalue(), moment))

@@ -1,0 +1,532 @@
+"""A real Airflow on this machine for the service tests: its own metadata database on the
+PostgreSQL server, its own AIRFLOW_HOME, and the processes production runs (api-server,
+dag-processor, scheduler, celery worker), each on 127.0.0.1 only and stopped afterwards.
+
+Two Airflow metadata databases take part, on purpose:
+
+* the *cluster* (PostgreSQL, ``wijk_af_<random>``): the scheduler, api-server and workers
+  under test; runs there are made by the scheduler, a REST trigger or a backfill.
+* the *runner* (SQLite in tmp): ``airflow dags test``, the way ``make run`` drives the DAGs,
+  used to prepare the warehouse (ingests) and to make reference documents. Kept apart
+  because ``dags test`` replaces any run at its logical date and a running scheduler would
+  pick up the runs of an unpaused DAG it made.
+
+A ``Project`` is one wijkopvolging installation in tmp: its configuration (the repository's,
+with the demo source moved into tmp), its demo source, its warehouse database and its
+output folder. Processes get a project through their environment, as in production.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, closing, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.conftest import ROOT, port_open, require
+
+AIRFLOW = str(Path(sys.executable).parent / "airflow")
+POSTGRES_HOST, POSTGRES_PORT = "127.0.0.1", 5432
+POSTGRES_ADMIN_DSN = f"host={POSTGRES_HOST} port={POSTGRES_PORT} user=postgres dbname=test"
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+REDIS_DB = 5  # a database number nothing else here uses; flushed when the test ends
+
+# Each Airflow process costs ~10 s to start and the machine has two cores: be patient,
+# but bounded.
+START_TIMEOUT = 180
+STOP_TIMEOUT = 30
+
+
+# ----------------------------------------------------------------------------- servers
+
+def require_postgres() -> None:
+    """Skip (fail under CI=true) when the PostgreSQL server is not there."""
+    require(port_open(POSTGRES_HOST, POSTGRES_PORT),
+            f"PostgreSQL is not reachable on {POSTGRES_HOST}:{POSTGRES_PORT}; start it "
+            "(user postgres, trust) to run the Airflow service tests")
+
+
+def require_redis() -> None:
+    """Skip (fail under CI=true) when the Redis server is not there."""
+    require(port_open(REDIS_HOST, REDIS_PORT),
+            f"Redis is not reachable on {REDIS_HOST}:{REDIS_PORT}; start it to run the "
+            "CeleryExecutor test")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def postgres_url(database: str, driver: str = "postgresql+psycopg2") -> str:
+    return f"{driver}://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/{database}"
+
+
+@contextmanager
+def scratch_database(prefix: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database ``<prefix>_<random>``, dropped afterwards."""
+    import psycopg2
+
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    admin = psycopg2.connect(POSTGRES_ADMIN_DSN)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        yield name
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def flush_redis_db(db: int = REDIS_DB) -> None:
+    import redis
+
+    with closing(redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db)) as client:
+        client.flushdb()
+
+
+def tail(path: Path, lines: int = 40) -> str:
+    """The last lines of a log file, headed by its name (for failure messages)."""
+    if not path.exists():
+        return f"--- {path}: (no file)"
+    text = path.read_text(errors="replace").splitlines()[-lines:]
+    return f"--- {path} (last {len(text)} lines)\n" + "\n".join(text)
+
+
+def _clean_environment() -> dict[str, str]:
+    """os.environ without the Makefile's Airflow and wijkopvolging settings: every
+    process started here gets exactly the settings written below."""
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith(("AIRFLOW", "WIJKOPVOLGING_"))}
+
+
+def _base_airflow_env(home: Path) -> dict[str, str]:
+    return {
+        **_clean_environment(),
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+        "AIRFLOW__CORE__PARALLELISM": "2",  # two cores
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+        "PYTHONPATH": str(ROOT / "plugins"),
+        "WIJKOPVOLGING_HOME": str(ROOT),
+    }
+
+
+# ----------------------------------------------------------------------------- project
+
+def ingest_moment(period) -> dt.datetime:
+    """The logical date of the ingest that closes ``period`` (its end, 05:00 Amsterdam),
+    as scripts/run_pipeline.py runs it."""
+    from scripts.run_pipeline import INGEST_HOUR
+    from wijkopvolging.periods import AMSTERDAM
+
+    return dt.datetime.combine(period.end, dt.time(INGEST_HOUR), tzinfo=AMSTERDAM)
+
+
+@dataclass
+class Project:
+    """One wijkopvolging installation in ``folder`` with its warehouse at ``warehouse_url``."""
+
+    folder: Path
+    warehouse_url: str
+
+    def __post_init__(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        config = (ROOT / "include/config/wijkopvolging.yaml").read_text(encoding="utf-8")
+        # The repository's configuration, with its local files (demo source, exports) in tmp.
+        config = config.replace(".data/", f"{self.folder}/")
+        self.config_path.write_text(config, encoding="utf-8")
+
+    @property
+    def config_path(self) -> Path:
+        return self.folder / "wijkopvolging.yaml"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.folder / "output"
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What a process needs to work on this project."""
+        return {
+            "WIJKOPVOLGING_CONFIG": str(self.config_path),
+            "WIJKOPVOLGING_WAREHOUSE_URL": self.warehouse_url,
+            "WIJKOPVOLGING_OUTPUT_DIR": str(self.output_dir),
+            "WIJKOPVOLGING_GX_DIR": str(self.folder / "gx"),
+        }
+
+    def fill_demo_sources(self, until: dt.date) -> None:
+        """(Re)fill every demo source with what it holds on ``until``, as `make run` does."""
+        from wijkopvolging.config import load_config
+
+        for source in load_config(self.config_path).sources:
+            if not source.options.get("demo"):
+                continue
+            if source.type == "sql":
+                from wijkopvolging.demo import fill_demo_source
+
+                fill_demo_source(source.options["url"], until=until)
+            elif source.type == "file":
+                from wijkopvolging.demo_exports import write_demo_exports
+
+                write_demo_exports(source.options["folder"], until=until)
+            else:
+                raise AssertionError(f"no demo filler for source {source.name!r} "
+                                     f"of type {source.type!r}")
+
+
+@contextmanager
+def postgres_project(folder: Path) -> Iterator[Project]:
+    """A project whose warehouse is a fresh PostgreSQL database, as in production."""
+    with scratch_database("wijk_wh") as database:
+        yield Project(folder, postgres_url(database))
+
+
+# ----------------------------------------------------------------------------- runner
+
+class DagTestRunner:
+    """``airflow dags test`` with its own SQLite metadata database (see module docstring)."""
+
+    def __init__(self, home: Path):
+        self.home = home
+        self.env = _base_airflow_env(home)
+        home.mkdir(parents=True, exist_ok=True)
+        log = home / "migrate.log"
+        with log.open("w") as out:
+            result = subprocess.run([AIRFLOW, "db", "migrate"], stdout=out,
+                                    stderr=subprocess.STDOUT, env=self.env, cwd=ROOT,
+                                    timeout=300)
+        assert result.returncode == 0, f"airflow db migrate failed\n{tail(log)}"
+
+    def run(self, dag_id: str, logical_date: dt.datetime, project: Project) -> Path:
+        """One DAG run to success, or an AssertionError showing the log's tail."""
+        log = self.home / f"{dag_id}-{logical_date:%Y%m%dT%H%M}.log"
+        with log.open("w") as out:
+            result = subprocess.run(
+                [AIRFLOW, "dags", "test", dag_id, logical_date.isoformat()],
+                stdout=out, stderr=subprocess.STDOUT, env={**self.env, **project.env},
+                cwd=ROOT, timeout=600)
+        text = log.read_text(errors="replace")
+        assert result.returncode == 0 and "DagRunState.FAILED" not in text, (
+            f"airflow dags test {dag_id} {logical_date.isoformat()} failed\n{tail(log, 60)}")
+        return log
+
+
+# ----------------------------------------------------------------------------- cluster
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen
+    log: Path
+
+
+@dataclass
+class AirflowCluster:
+    """Airflow's metadata on PostgreSQL plus the processes started on it."""
+
+    home: Path
+    database: str
+    port: int = field(default_factory=free_port)
+    processes: dict[str, Process] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.jwt_secret = secrets.token_urlsafe(32)
+        self._token: str | None = None
+
+    # --- configuration
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self, executor: str = "LocalExecutor", **extra: str) -> dict[str, str]:
+        """The settings every process of this cluster shares (same DB, same JWT secret)."""
+        from cryptography.fernet import Fernet
+
+        if not hasattr(self, "_fernet_key"):
+            self._fernet_key = Fernet.generate_key().decode()
+        return {
+            **_base_airflow_env(self.home),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": postgres_url(self.database),
+            **_async_metadata_setting(),
+            "AIRFLOW__CORE__EXECUTOR": executor,
+            "AIRFLOW__CORE__FERNET_KEY": self._fernet_key,
+            # Tasks report to the api-server's execution API, signed with this secret.
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.base_url}/execution/",
+            "AIRFLOW__API_AUTH__JWT_SECRET": self.jwt_secret,
+            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API__PORT": str(self.port),
+            "AIRFLOW__API__BASE_URL": self.base_url,
+            "AIRFLOW__API__WORKERS": "1",
+            # Tests only: any caller is admin, so /auth/token needs no password.
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+            # Runs come from the test (trigger, backfill), never from the clock: unpausing a
+            # DAG must not add the latest period's scheduled run.
+            "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+            "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "10",
+            "AIRFLOW__CELERY__BROKER_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}",
+            # The driver named: SQLAlchemy 2.1 defaults postgresql:// to psycopg 3.
+            "AIRFLOW__CELERY__RESULT_BACKEND": postgres_url(self.database,
+                                                            "db+postgresql+psycopg2"),
+            "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+            **extra,
+        }
+
+    def airflow(self, *args: str, env: dict[str, str] | None = None,
+                timeout: float = 300) -> subprocess.CompletedProcess:
+        """One Airflow CLI command against this cluster."""
+        return subprocess.run([AIRFLOW, *args], capture_output=True, text=True,
+                              env={**self.env(), **(env or {})}, cwd=ROOT, timeout=timeout)
+
+    def migrate(self) -> None:
+        result = self.airflow("db", "migrate")
+        assert result.returncode == 0, f"airflow db migrate failed:\n{result.stdout[-3000:]}" \
+                                       f"{result.stderr[-3000:]}"
+
+    # --- processes
+
+    def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> Process:
+        """Start ``airflow <args>`` in its own process group, output to ``<name>.log``."""
+        assert name not in self.processes, f"{name} is already running"
+        log = self.home / f"{name}.log"
+        out = log.open("ab")
+        popen = subprocess.Popen([AIRFLOW, *args], stdout=out, stderr=subprocess.STDOUT,
+                                 env={**self.env(), **(env or {})}, cwd=ROOT,
+                                 start_new_session=True)
+        out.close()
+        self.processes[name] = process = Process(name, popen, log)
+        return process
+
+    def stop(self, name: str) -> None:
+        """Stop a process and everything it started (its process group)."""
+        process = self.processes.pop(name, None)
+        if process is None:
+            return
+        for sig, wait in ((signal.SIGTERM, STOP_TIMEOUT), (signal.SIGKILL, 10)):
+            try:
+                os.killpg(process.popen.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                process.popen.wait(timeout=wait)
+                # The leader is gone; its children may not be yet.
+                deadline = time.monotonic() + wait
+                while _group_alive(process.popen.pid) and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                if not _group_alive(process.popen.pid):
+                    break
+            except subprocess.TimeoutExpired:
+                continue
+
+    def stop_all(self) -> None:
+        for name in reversed(list(self.processes)):
+            self.stop(name)
+
+    def start_api_server(self) -> None:
+        self.start("api-server", "api-server", "--host", "127.0.0.1", "--port", str(self.port),
+                   "--workers", "1")
+
+    def start_dag_processor(self) -> None:
+        self.start("dag-processor", "dag-processor")
+
+    @contextmanager
+    def scheduler(self, executor: str, project: Project) -> Iterator[None]:
+        """A scheduler with ``executor``; its tasks work on ``project``. Stopped after."""
+        # The log server would listen on every interface; task logs are local files here.
+        self.start("scheduler", "scheduler", "--skip-serve-logs",
+                   env={**project.env, "AIRFLOW__CORE__EXECUTOR": executor})
+        try:
+            yield
+        finally:
+            self.stop("scheduler")
+
+    @contextmanager
+    def celery_worker(self, project: Project, concurrency: int = 2) -> Iterator[None]:
+        """One Celery worker on the test Redis database; its tasks work on ``project``."""
+        name = f"wijk-test-{secrets.token_hex(3)}@%h"
+        self.start("celery-worker", "celery", "worker", "--skip-serve-logs",
+                   "--concurrency", str(concurrency), "--celery-hostname", name,
+                   "--without-gossip", "--without-mingle",
+                   env={**project.env, "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor"})
+        try:
+            yield
+        finally:
+            self.stop("celery-worker")
+
+    def assert_running(self) -> None:
+        for process in self.processes.values():
+            code = process.popen.poll()
+            assert code is None, f"airflow {process.name} exited with {code}\n{tail(process.log)}"
+
+    # --- REST API (v2)
+
+    def api(self, method: str, path: str, **kwargs):
+        import requests
+
+        if self._token is None:
+            # SimpleAuthManager with all_admins: GET /auth/token hands out an admin token.
+            response = requests.get(f"{self.base_url}/auth/token", timeout=30)
+            response.raise_for_status()
+            self._token = response.json()["access_token"]
+        response = requests.request(method, f"{self.base_url}/api/v2{path}", timeout=60,
+                                    headers={"Authorization": f"Bearer {self._token}"},
+                                    **kwargs)
+        assert response.ok, f"{method} {path}: {response.status_code} {response.text[:2000]}"
+        return response.json()
+
+    def wait_until_ready(self, dag_ids: tuple[str, ...], timeout: float = START_TIMEOUT) -> None:
+        """Until the api-server answers healthy and the dag-processor has stored the DAGs."""
+        import requests
+
+        deadline = time.monotonic() + timeout
+        while True:
+            self.assert_running()
+            try:
+                health = requests.get(f"{self.base_url}/api/v2/monitor/health", timeout=5)
+                if health.ok and all(self._dag_known(dag_id) for dag_id in dag_ids):
+                    return
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"Airflow was not ready within {timeout:.0f} s\n"
+                                     + self.logs_tail())
+            time.sleep(2)
+
+    def _dag_known(self, dag_id: str) -> bool:
+        import requests
+
+        try:
+            self.api("GET", f"/dags/{dag_id}")
+            return True
+        except (AssertionError, requests.RequestException):
+            return False
+
+    def set_paused(self, dag_id: str, paused: bool) -> None:
+        self.api("PATCH", f"/dags/{dag_id}", json={"is_paused": paused})
+
+    def trigger(self, dag_id: str, *, conf: dict | None = None,
+                logical_date: dt.datetime | None = None) -> str:
+        """Trigger a run through the REST API; returns its run id."""
+        body = {"logical_date": logical_date.isoformat() if logical_date else None,
+                "conf": conf or {}}
+        return self.api("POST", f"/dags/{dag_id}/dagRuns", json=body)["dag_run_id"]
+
+    def runs(self, dag_id: str) -> list[dict]:
+        return self.api("GET", f"/dags/{dag_id}/dagRuns", params={"limit": 100})["dag_runs"]
+
+    def wait_for_runs(self, dag_id: str, run_ids: list[str], timeout: float) -> dict[str, str]:
+        """Wait until every run has finished; AssertionError with the logs' tail when one
+        failed or time ran out. Returns run id -> state."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.assert_running()
+            states = {run["dag_run_id"]: run["state"] for run in self.runs(dag_id)
+                      if run["dag_run_id"] in run_ids}
+            failed = [run_id for run_id, state in states.items() if state == "failed"]
+            if failed:
+                raise AssertionError(f"{dag_id} runs failed: {failed}\n"
+                                     + self.logs_tail(dag_id, failed))
+            if len(states) == len(run_ids) and set(states.values()) == {"success"}:
+                return states
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{dag_id} runs not finished within {timeout:.0f} s: "
+                                     f"{states}\n" + self.logs_tail(dag_id, run_ids))
+            time.sleep(3)
+
+    def logs_tail(self, dag_id: str | None = None, run_ids: list[str] | tuple = ()) -> str:
+        """The tails of the process logs and of the named runs' task logs."""
+        parts = [tail(self.home / f"{name}.log")
+                 for name in ("scheduler", "celery-worker", "dag-processor", "api-server")
+                 if (self.home / f"{name}.log").exists()]
+        if dag_id:
+            for run_id in run_ids:
+                folder = self.home / "logs" / f"dag_id={dag_id}" / f"run_id={run_id}"
+                parts += [tail(log, 30) for log in sorted(folder.glob("**/*.log"))]
+        return "\n".join(parts)
+
+
+def _async_metadata_setting() -> dict[str, str]:
+    """Airflow 3.3 also opens its metadata DB with an async driver (postgresql+asyncpg),
+    used only by the multi-team, task-state-store and run-wait features. Without asyncpg
+    installed every Airflow process would stop at start; an empty setting turns the async
+    engine off, which these tests (and this project) can do without."""
+    if importlib.util.find_spec("asyncpg"):
+        return {}
+    return {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": ""}
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+# ----------------------------------------------------------------------------- sharing
+
+@dataclass
+class SharedAirflow:
+    """What several test modules share: the cluster (migrated metadata DB, api-server,
+    dag-processor) and the ``dags test`` runner. Each module adds its own scheduler."""
+
+    cluster: AirflowCluster
+    runner: DagTestRunner
+
+
+_shared: SharedAirflow | None = None
+_shared_users = 0
+_shared_stack = ExitStack()
+
+
+@contextmanager
+def shared_airflow(tmp_path_factory) -> Iterator[SharedAirflow]:
+    """The one SharedAirflow of this pytest session: made by the first module that asks,
+    stopped (processes, then database) when the last one is done with it."""
+    global _shared, _shared_users
+    if _shared is None:
+        require_postgres()
+        started = time.monotonic()
+        with ExitStack() as stack:
+            database = stack.enter_context(scratch_database("wijk_af"))
+            cluster = AirflowCluster(tmp_path_factory.mktemp("airflow-cluster"), database)
+            stack.callback(cluster.stop_all)
+            cluster.migrate()
+            cluster.start_api_server()
+            cluster.start_dag_processor()
+            # The runner's migrate overlaps the api-server's and dag-processor's start.
+            runner = DagTestRunner(tmp_path_factory.mktemp("airflow-runner"))
+            cluster.wait_until_ready(("wijkopvolging_ingest", "wijkopvolging_rapportage"))
+            _shared_stack.push(stack.pop_all())
+        print(f"\n[airflow] cluster ready in {time.monotonic() - started:.0f} s "
+              f"(api-server {cluster.base_url}, database {database})")
+        _shared = SharedAirflow(cluster, runner)
+    _shared_users += 1
+    try:
+        yield _shared
+    finally:
+        _shared_users -= 1
+        if _shared_users == 0:
+            _shared = None
+            _shared_stack.close()

@@ -1,0 +1,228 @@
+"""Delivery to the griffie through a real SMTP server (aiosmtpd on 127.0.0.1).
+
+The delivery functions are driven directly, with documents rendered by the real report
+steps from a small warehouse; one test runs the whole rapportage DAG through
+``airflow dags test`` with the connection given as ``AIRFLOW_CONN_SMTP_GRIFFIE``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import ROOT
+from wijkopvolging.config import load_config
+from wijkopvolging.delivery import (
+    EMAIL,
+    NOT_DELIVERED,
+    DeliveryError,
+    candidate_folder,
+    deliver_to_griffie,
+    read_manifest,
+)
+from wijkopvolging.model import coerce_items
+from wijkopvolging.periods import AMSTERDAM, Period
+from wijkopvolging.rapportage import (
+    compute_timeliness,
+    period_folder,
+    take_snapshot,
+    write_documents,
+)
+from wijkopvolging.warehouse import Warehouse
+
+PERIOD = Period.starting(2026, 9)  # september–oktober 2026
+INGEST_AT = dt.datetime(2026, 10, 31, 5, tzinfo=AMSTERDAM)  # the ingest closing the period
+
+ROWS = [  # source_record_id, wijk, onderwerp, wethouder, raised, answered
+    ("1", "Tarwewijk", "Verlichting in het Millinxpark", "Achbar", "2026-08-20", "2026-09-25"),
+    ("2", "Heijplaat", "Frequentie van de waterbus", "Kasmi", "2026-10-01", None),
+    ("3", "Mathenesse", "Afvalcontainers bij het winkelcentrum", "Struijvenberg",
+     "2026-06-02", None),
+]
+
+
+def _items(rows) -> pd.DataFrame:
+    return coerce_items(pd.DataFrame([
+        {"item_id": f"registratiesysteem:{rid}", "source": "registratiesysteem",
+         "source_record_id": rid, "kind": "vraag", "wijk": wijk, "onderwerp": title,
+         "wethouder": wethouder, "date_raised": raised, "date_answered": answered}
+        for rid, wijk, title, wethouder, raised, answered in rows]))
+
+
+def ingest(config, rows, run_id="ingest-1") -> None:
+    """What the ingest DAG leaves in the warehouse for the period's closing day."""
+    warehouse = Warehouse(config.warehouse_url).create()
+    try:
+        warehouse.load_versions(run_id, "registratiesysteem", INGEST_AT, _items(rows),
+                                full_extract=True)
+        warehouse.record_ingest_run(run_id, "registratiesysteem", INGEST_AT,
+                                    extracted=len(rows), loaded=len(rows), quarantined=0,
+                                    warnings=0, new=len(rows), changed=0, deleted=0,
+                                    finished_at=INGEST_AT)
+    finally:
+        warehouse.dispose()
+
+
+def report(config, run_id: str, *, force: bool = False) -> dict:
+    """The rapportage DAG's tasks for PERIOD, in order, without Airflow."""
+    take_snapshot(config, PERIOD, run_id=run_id)
+    compute_timeliness(config, PERIOD, run_id=run_id)
+    write_documents(config, PERIOD, run_id=run_id, folder=candidate_folder(config, PERIOD))
+    return deliver_to_griffie(config, PERIOD, run_id=run_id, force=force)
+
+
+def ledger(config) -> list[dict]:
+    warehouse = Warehouse(config.warehouse_url).create()
+    try:
+        return warehouse.deliveries_of(PERIOD.slug, EMAIL)
+    finally:
+        warehouse.dispose()
+
+
+def docx_text(data: bytes) -> str:
+    from docx import Document
+
+    document = Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    parts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return "\n".join(parts)
+
+
+def attachments(message) -> dict[str, bytes]:
+    return {part.get_filename(): part.get_content() for part in message.iter_attachments()}
+
+
+@pytest.fixture
+def project(isolated_project, monkeypatch, smtp_server):
+    """The repository's config, warehouse and output in tmp, the griffie's connection
+    pointing at the local SMTP server, and the period's data ingested."""
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_GRIFFIE", smtp_server.connection_uri)
+    config = load_config()
+    ingest(config, ROWS)
+    return config
+
+
+def test_the_griffie_receives_letter_overview_and_pdfs_intact(project, smtp_server):
+    result = report(project, "rapportage-1")
+    drop = period_folder(project, PERIOD)
+    manifest = read_manifest(drop)
+    (message,) = smtp_server.messages
+    received = attachments(message)
+
+    assert result["action"] == "send"
+    assert smtp_server.envelopes == [("wijkopvolging@example.org", ["griffie@example.org"])]
+    assert message["Subject"].startswith("Stand van zaken Vragen uit de Wijk en ongevraagde "
+                                         "adviezen, september–oktober 2026")
+    assert "Geachte griffie" in message.get_body(("html",)).get_content()
+    assert list(received) == list(manifest["files"])
+    assert {"raadsinformatiebrief.docx", "bijlage-overzicht.docx"} <= set(received)
+    for name, data in received.items():
+        assert len(data) == (drop / name).stat().st_size
+        assert hashlib.sha256(data).hexdigest() == manifest["files"][name]
+    (row,) = ledger(project)
+    assert row["files"] == manifest["files"] and row["recipients"] == ["griffie@example.org"]
+
+
+def test_a_second_run_of_an_unchanged_period_sends_nothing(project, smtp_server):
+    report(project, "rapportage-1")
+    result = report(project, "rapportage-2")
+    assert result["action"] == "nothing"
+    assert len(smtp_server.messages) == 1 and len(ledger(project)) == 1
+
+
+def test_a_corrected_period_goes_out_only_when_forced_and_then_as_herziene_versie(
+        project, smtp_server):
+    report(project, "rapportage-1")
+    corrected = [ROWS[0], ROWS[1], (*ROWS[2][:5], "2026-10-28")]  # answered after all
+    ingest(project, corrected, run_id="ingest-1-herhaald")  # the same day's ingest, re-run
+
+    held = report(project, "rapportage-2")
+    drop = period_folder(project, PERIOD)
+    assert held["action"] == "hold" and len(smtp_server.messages) == 1
+    assert (drop / NOT_DELIVERED / "raadsinformatiebrief.docx").is_file()
+    assert "herziene versie" not in docx_text((drop / "raadsinformatiebrief.docx").read_bytes())
+
+    forced = report(project, "rapportage-3", force=True)
+    assert forced["action"] == "send_revised"
+    first, second = smtp_server.messages
+    assert "herziene versie" not in first["Subject"]
+    assert "(herziene versie)" in second["Subject"]
+    letter = attachments(second)["raadsinformatiebrief.docx"]
+    assert "herziene versie" in docx_text(letter).lower()
+    assert letter == (drop / "raadsinformatiebrief.docx").read_bytes()
+    assert not (drop / NOT_DELIVERED).exists()
+    assert [row["revised"] for row in ledger(project)] == [False, True]
+
+
+def test_a_dead_smtp_server_fails_delivery_keeps_the_documents_and_the_ledger_unmarked(
+        project, smtp_server, dead_smtp_uri, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_GRIFFIE", dead_smtp_uri)
+    with pytest.raises(DeliveryError, match="could not send the e-mail"):
+        report(project, "rapportage-1")
+    drop = period_folder(project, PERIOD)
+    assert sorted(read_manifest(drop)["files"]) == sorted(
+        p.name for p in drop.iterdir() if p.suffix in (".docx", ".pdf"))
+    assert ledger(project) == [] and smtp_server.messages == []
+
+    # Airflow's retry, once the server is back: the set goes out and is recorded.
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_GRIFFIE", smtp_server.connection_uri)
+    retried = deliver_to_griffie(project, PERIOD, run_id="rapportage-1")
+    assert retried["action"] == "send" and len(smtp_server.messages) == 1
+    assert len(ledger(project)) == 1
+
+
+# -- the whole DAG -----------------------------------------------------------------------
+
+def _private_airflow_db(tmp_path: Path) -> str:
+    """A copy of the migrated Airflow metadata DB, so concurrent runs in .airflow never
+    collide with this one (SQLite's backup API copies a consistent state)."""
+    source = Path(os.environ["AIRFLOW_HOME"]) / "airflow.db"
+    if not source.exists():
+        pytest.skip(f"{source} missing: run `make test` (it migrates the Airflow DB)")
+    target = tmp_path / "airflow.db"
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    return f"sqlite:///{target}"
+
+
+def _airflow(args: list[str], env: dict, log: Path) -> str:
+    with log.open("w") as out:
+        result = subprocess.run([str(Path(sys.executable).parent / "airflow"), *args],
+                                stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT,
+                                timeout=600)
+    text = log.read_text(errors="replace")
+    assert result.returncode == 0 and "state=failed" not in text, text[-3000:]
+    return text
+
+
+@pytest.mark.airflow
+def test_the_rapportage_dag_mails_the_documents_through_the_airflow_connection(
+        tmp_path, smtp_server):
+    from tests.services.airflow_processes import Project, ingest_moment
+    from wijkopvolging.rapportage import report_as_of
+
+    project = Project(tmp_path / "project", f"sqlite:///{tmp_path}/warehouse.sqlite")
+    project.fill_demo_sources(until=PERIOD.peildatum)
+    env = {**os.environ, **project.env,
+           "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": _private_airflow_db(tmp_path),
+           "AIRFLOW_CONN_SMTP_GRIFFIE": smtp_server.connection_uri}
+    _airflow(["dags", "test", "wijkopvolging_ingest", ingest_moment(PERIOD).isoformat()],
+             env, tmp_path / "ingest.log")
+    _airflow(["dags", "test", "wijkopvolging_rapportage", report_as_of(PERIOD).isoformat()],
+             env, tmp_path / "rapportage.log")
+
+    (message,) = smtp_server.messages
+    drop = project.output_dir / PERIOD.slug
+    manifest = read_manifest(drop)
+    assert "september–oktober 2026" in message["Subject"]
+    assert {name: hashlib.sha256(data).hexdigest()
+            for name, data in attachments(message).items()} == manifest["files"]

@@ -1,0 +1,318 @@
+"""Delivery to the griffie without a mail server: atomic files, the ledger's decisions,
+the e-mail as built, and a re-issue made from the warehouse's history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from wijkopvolging import delivery
+from wijkopvolging.config import ConfigError, DeliveryConfig, load_config
+from wijkopvolging.delivery import (
+    EMAIL,
+    NOT_DELIVERED,
+    Action,
+    build_mail,
+    candidate_folder,
+    content_fingerprint,
+    decide_delivery,
+    deliver_to_griffie,
+    place_file,
+    publish_set,
+    write_atomic,
+)
+from wijkopvolging.model import coerce_items
+from wijkopvolging.periods import Period, select_for_report
+from wijkopvolging.rapportage import period_folder, report_as_of
+from wijkopvolging.warehouse import Warehouse
+
+PERIOD = Period.starting(2026, 9)  # september–oktober 2026, peildatum 31 oktober 2026
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# -- atomic files ------------------------------------------------------------------------
+
+def test_a_crash_while_copying_keeps_the_old_document_under_its_name(tmp_path, monkeypatch):
+    target = tmp_path / "raadsinformatiebrief.docx"
+    target.write_bytes(b"de geleverde versie")
+    source = tmp_path / "nieuw.docx"
+    source.write_bytes(b"x" * 100_000)
+
+    def crash_halfway(src, out):
+        out.write(src.read(50_000))
+        raise OSError("disk full")
+
+    monkeypatch.setattr(delivery.shutil, "copyfileobj", crash_halfway)
+    with pytest.raises(OSError, match="disk full"):
+        place_file(source, target)
+    assert target.read_bytes() == b"de geleverde versie"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nieuw.docx",
+                                                          "raadsinformatiebrief.docx"]
+
+
+def test_a_crash_before_the_rename_leaves_no_file_under_the_final_name(tmp_path, monkeypatch):
+    def crash(_fd):
+        raise OSError("killed")
+
+    monkeypatch.setattr(delivery.os, "fsync", crash)
+    with pytest.raises(OSError):
+        write_atomic(tmp_path / "manifest.json", b"{}")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_killed_process_never_leaves_a_partial_document_under_its_name(tmp_path):
+    """SIGKILL in the middle of a copy (the source is a pipe that delivers half the
+    bytes): the final name does not exist, and the next publication sweeps the rest."""
+    fifo = tmp_path / "bron.docx"
+    os.mkfifo(fifo)
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    code = ("import sys; from wijkopvolging.delivery import place_file; "
+            "place_file(sys.argv[1], sys.argv[2])")
+    child = subprocess.Popen([sys.executable, "-c", code, str(fifo), str(drop / "brief.docx")],
+                             env={**os.environ, "PYTHONPATH": str(ROOT / "plugins")})
+    try:
+        with fifo.open("wb") as pipe:  # blocks until the child opens the pipe
+            pipe.write(b"PK" + b"x" * 70_000)
+            pipe.flush()
+            deadline = time.monotonic() + 10
+            while not list(drop.glob(".brief.docx.tmp-*")) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            child.send_signal(signal.SIGKILL)
+            child.wait(timeout=10)
+    except BrokenPipeError:
+        pass
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == -signal.SIGKILL
+    assert not (drop / "brief.docx").exists()
+    assert [p.name for p in drop.iterdir()] == [f".brief.docx.tmp-{child.pid}"]
+
+    source = _fake_set(tmp_path / "set")
+    publish_set(source, drop)
+    assert sorted(p.name for p in drop.iterdir()) == sorted([*_FILES, "manifest.json"])
+
+
+# -- the ledger's decisions --------------------------------------------------------------
+
+_FILES = {"raadsinformatiebrief.docx": b"brief", "bijlage-overzicht.docx": b"overzicht",
+          "raadsinformatiebrief.pdf": b"%PDF brief", "bijlage-overzicht.pdf": b"%PDF overzicht"}
+
+
+def _fake_set(folder: Path, *, letter: bytes = b"brief", revised: bool = False) -> Path:
+    """A rendered set as write_documents leaves it: files plus manifest with sha256."""
+    import hashlib
+
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {**_FILES, "raadsinformatiebrief.docx": letter}
+    if revised:
+        files = {name: data + b" (herziene versie)" for name, data in files.items()}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    manifest = {"period": PERIOD.slug, "label": PERIOD.label,
+                "peildatum": PERIOD.peildatum.isoformat(), "kenmerk": "WaZ/2026-09_2026-10",
+                "revised": revised,
+                "files": {n: hashlib.sha256(d).hexdigest() for n, d in files.items()}}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+def _row(content: str) -> dict:
+    return {"content_sha256": content, "delivered_at": dt.datetime(2026, 11, 1, 6),
+            "recipients": ["griffie@example.org"]}
+
+
+def test_a_period_never_delivered_is_sent():
+    assert decide_delivery("abc", None, force=False).action is Action.SEND
+
+
+def test_an_unchanged_period_is_not_sent_again_even_when_forced():
+    assert decide_delivery("abc", _row("abc"), force=False).action is Action.NOTHING
+    assert decide_delivery("abc", _row("abc"), force=True).action is Action.NOTHING
+
+
+def test_a_changed_period_is_held_unless_the_run_forces_it():
+    held = decide_delivery("new", _row("old"), force=False)
+    forced = decide_delivery("new", _row("old"), force=True)
+    assert (held.action, held.sends) == (Action.HOLD, False)
+    assert (forced.action, forced.sends, forced.revised) == (Action.SEND_REVISED, True, True)
+
+
+def test_only_the_word_documents_count_as_a_change():
+    base = {"a.docx": "1", "b.docx": "2", "a.pdf": "3"}
+    assert content_fingerprint(base) == content_fingerprint({**base, "a.pdf": "other"})
+    assert content_fingerprint(base) != content_fingerprint({**base, "b.docx": "other"})
+
+
+@pytest.fixture
+def project(isolated_project, monkeypatch):
+    """The repository's config with warehouse and output in tmp, and a mail recorder in
+    place of the SMTP server (the service tests use a real one)."""
+    config = load_config()
+    sent = []
+    monkeypatch.setattr(delivery, "send_mail", lambda mail, conn_id: sent.append(mail))
+
+    def render(*, letter=b"brief"):
+        _fake_set(candidate_folder(config, PERIOD), letter=letter)
+
+    def rerender_revised(config, period, *, run_id, kenmerk=None, revised, folder):
+        assert revised is True
+        _fake_set(Path(folder), letter=_current_letter[0], revised=True)
+
+    _current_letter = [b"brief"]
+    monkeypatch.setattr("wijkopvolging.rapportage.write_documents", rerender_revised)
+
+    def run(*, letter=b"brief", force=False, smtp=True):
+        _current_letter[0] = letter
+        render(letter=letter)
+        return deliver_to_griffie(config, PERIOD, run_id=f"run-{len(sent)}-{force}",
+                                  force=force, smtp_configured=smtp)
+
+    def ledger():
+        warehouse = Warehouse(config.warehouse_url).create()
+        try:
+            return warehouse.deliveries_of(PERIOD.slug, EMAIL)
+        finally:
+            warehouse.dispose()
+
+    return config, run, sent, ledger
+
+
+def test_first_delivery_fills_the_drop_folder_mails_and_records(project):
+    config, run, sent, ledger = project
+    result = run()
+    drop = period_folder(config, PERIOD)
+    assert result["action"] == "send"
+    assert len(sent) == 1 and not sent[0].subject.endswith("herziene versie")
+    assert (drop / "raadsinformatiebrief.docx").read_bytes() == b"brief"
+    assert [row["revised"] for row in ledger()] == [False]
+    assert not candidate_folder(config, PERIOD).exists()
+
+
+def test_a_rerun_of_an_unchanged_period_sends_nothing(project):
+    _config, run, sent, ledger = project
+    run()
+    assert run()["action"] == "nothing"
+    assert len(sent) == 1 and len(ledger()) == 1
+
+
+def test_a_changed_period_without_force_sends_nothing_and_keeps_the_delivered_set(project):
+    config, run, sent, ledger = project
+    run()
+    result = run(letter=b"brief, gecorrigeerd")
+    drop = period_folder(config, PERIOD)
+    assert result["action"] == "hold"
+    assert len(sent) == 1 and len(ledger()) == 1
+    assert (drop / "raadsinformatiebrief.docx").read_bytes() == b"brief"
+    assert (drop / NOT_DELIVERED / "raadsinformatiebrief.docx").read_bytes() == (
+        b"brief, gecorrigeerd")
+
+
+def test_a_changed_period_with_force_is_sent_as_herziene_versie(project):
+    config, run, sent, ledger = project
+    run()
+    run(letter=b"brief, gecorrigeerd")
+    result = run(letter=b"brief, gecorrigeerd", force=True)
+    drop = period_folder(config, PERIOD)
+    assert result["action"] == "send_revised"
+    assert "(herziene versie)" in sent[-1].subject
+    assert (drop / "raadsinformatiebrief.docx").read_bytes().endswith(b"(herziene versie)")
+    assert not (drop / NOT_DELIVERED).exists()
+    assert [row["revised"] for row in ledger()] == [False, True]
+    # The revised set is recorded by its unmarked content: an unchanged re-run is quiet.
+    assert run(letter=b"brief, gecorrigeerd")["action"] == "nothing"
+
+
+def test_without_smtp_connection_the_drop_folder_gets_the_set_and_nothing_is_recorded(
+        project, caplog):
+    config, run, sent, ledger = project
+    caplog.set_level("WARNING", logger="wijkopvolging.delivery")
+    result = run(smtp=False)
+    drop = period_folder(config, PERIOD)
+    assert result["action"] == "drop_folder_only"
+    assert (drop / "manifest.json").is_file() and sent == [] and ledger() == []
+    assert f"geen SMTP-verbinding ingesteld; documenten staan in {drop}" in caplog.text
+
+
+def test_an_smtp_connection_without_griffie_address_is_a_configuration_error(project):
+    config, _run, _sent, _ledger = project
+    _fake_set(candidate_folder(config, PERIOD))
+    bare = type(config)(**{**config.__dict__, "delivery": DeliveryConfig()})
+    with pytest.raises(ConfigError, match="delivery.griffie"):
+        deliver_to_griffie(bare, PERIOD, run_id="r", smtp_configured=True)
+
+
+# -- the e-mail ----------------------------------------------------------------------------
+
+def test_the_mail_names_period_and_kenmerk_in_dutch_and_attaches_the_whole_set(tmp_path):
+    folder = _fake_set(tmp_path)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    mail = build_mail(PERIOD, manifest, folder, to=["griffie@example.org"],
+                      from_email="wijkopvolging@example.org", revised=False)
+    assert mail.subject == ("Stand van zaken Vragen uit de Wijk en ongevraagde adviezen, "
+                            "september–oktober 2026 – kenmerk WaZ/2026-09_2026-10")
+    assert mail.to == ("griffie@example.org",)
+    assert "Geachte griffie" in mail.html and "peildatum 31 oktober 2026" in mail.html
+    assert "publicatie in het RIS" in mail.html and "herziene versie" not in mail.html
+    assert [p.name for p in mail.attachments] == list(_FILES)
+    assert mail.headers["X-Wijkopvolging-Periode"] == PERIOD.slug
+
+
+def test_a_revised_mail_says_herziene_versie_and_what_it_replaces(tmp_path):
+    folder = _fake_set(tmp_path, revised=True)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    mail = build_mail(PERIOD, manifest, folder, to=["griffie@example.org"], from_email=None,
+                      revised=True, previous_delivery=dt.datetime(2026, 11, 1, 6))
+    assert mail.subject.startswith("Stand van zaken Vragen uit de Wijk en ongevraagde "
+                                   "adviezen, september–oktober 2026 (herziene versie)")
+    assert "<strong>herziene versie</strong>" in mail.html
+    assert "vervangen de versie die u op 1 november 2026 ontving" in mail.html
+
+
+def test_the_mail_escapes_what_comes_from_the_data(tmp_path):
+    folder = _fake_set(tmp_path)
+    manifest = {**json.loads((folder / "manifest.json").read_text()), "kenmerk": "<b>&</b>"}
+    mail = build_mail(PERIOD, manifest, folder, to=["g@example.org"], from_email=None,
+                      revised=False)
+    assert "&lt;b&gt;&amp;&lt;/b&gt;" in mail.html and "<b>&" not in mail.html
+
+
+# -- a re-issue of a past period --------------------------------------------------------
+
+def _items(*rows):
+    return coerce_items(pd.DataFrame([
+        {"item_id": f"bron:{rid}", "source": "bron", "source_record_id": rid, "kind": "vraag",
+         "wijk": "Tarwewijk", "onderwerp": title, "date_raised": raised, "wethouder": "Achbar",
+         "date_answered": answered}
+        for rid, title, raised, answered in rows]))
+
+
+def test_a_reissue_after_later_ingests_shows_the_state_at_the_period_end(tmp_path):
+    warehouse = Warehouse(f"sqlite:///{tmp_path}/warehouse.sqlite").create()
+    try:
+        at_period_end = dt.datetime(2026, 10, 31, 4, tzinfo=dt.UTC)  # 05:00 Amsterdam
+        later = dt.datetime(2026, 12, 15, 4, tzinfo=dt.UTC)
+        warehouse.load_versions("ingest-okt", "bron", at_period_end, _items(
+            ("1", "Verlichting Millinxpark", "2026-09-10", None)), full_extract=True)
+        # December: question 1 answered, and question 2, raised in October, registered late.
+        warehouse.load_versions("ingest-dec", "bron", later, _items(
+            ("1", "Verlichting Millinxpark", "2026-09-10", "2026-12-01"),
+            ("2", "Bankjes Zuidplein", "2026-10-20", None)), full_extract=True)
+
+        reissue = select_for_report(warehouse.snapshot(report_as_of(PERIOD)), PERIOD)
+        today = select_for_report(warehouse.snapshot(later), PERIOD)
+    finally:
+        warehouse.dispose()
+    assert reissue["source_record_id"].tolist() == ["1"]
+    assert reissue["date_answered"].isna().all()  # open at the peildatum, as then reported
+    assert sorted(today["source_record_id"]) == ["1", "2"]
