@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT / "plugins"))
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+
 from wijkopvolging.documents import render_overview  # noqa: E402
 from wijkopvolging.documents.overview import overview_rows  # noqa: E402
 from wijkopvolging.periods import Period  # noqa: E402

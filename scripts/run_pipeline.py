@@ -24,9 +24,11 @@ from wijkopvolging.config import ConfigError, load_config  # noqa: E402
 from wijkopvolging.ingest import run_folder  # noqa: E402
 from wijkopvolging.periods import AMSTERDAM, NotAPeriodStart, Period  # noqa: E402
 from wijkopvolging.rapportage import period_folder, report_as_of  # noqa: E402
+from wijkopvolging.signalering import week_folder  # noqa: E402
 from wijkopvolging.validation import data_docs_index  # noqa: E402
 
 INGEST_HOUR = 5  # the ingest DAG's daily run, 05:00 Europe/Amsterdam
+SIGNALERING_HOUR = 7  # the signalering DAG's Monday run
 
 
 def run_dag(dag_id: str, logical_date: dt.datetime, log_dir: Path) -> None:
@@ -65,7 +67,6 @@ def main() -> None:
     print(f"Periode: {period.label} (peildatum {period.peildatum:%d-%m-%Y})")
     if not args.no_demo:
         from wijkopvolging.demo import fill_demo_source
-
         from wijkopvolging.demo_exports import write_demo_exports
 
         for source in config.sources:
@@ -84,6 +85,10 @@ def main() -> None:
     ingest_at = dt.datetime.combine(period.end, dt.time(INGEST_HOUR), tzinfo=AMSTERDAM)
     run_dag("wijkopvolging_ingest", ingest_at, log_dir)
     run_dag("wijkopvolging_rapportage", report_as_of(period), log_dir)
+    # The early-warning lists of the first Monday after the period.
+    monday = period.end + dt.timedelta(days=(7 - period.end.weekday()) % 7)
+    signalering_at = dt.datetime.combine(monday, dt.time(SIGNALERING_HOUR), tzinfo=AMSTERDAM)
+    run_dag("wijkopvolging_signalering", signalering_at, log_dir)
 
     manifest = json.loads((period_folder(config, period) / "manifest.json").read_text())
     folder = period_folder(config, period)
@@ -91,6 +96,7 @@ def main() -> None:
     print()
     print(f"Raadsinformatiebrief: {folder / 'raadsinformatiebrief.docx'}")
     print(f"Overzicht (bijlage):  {folder / 'bijlage-overzicht.docx'}")
+    print(f"Overzicht als sheet:  {folder / 'bijlage-overzicht.xlsx'}")
     pdfs = sorted(name for name in manifest["files"] if name.endswith(".pdf"))
     if pdfs:
         print(f"PDF's:                {', '.join(str(folder / n) for n in pdfs)}")
@@ -102,6 +108,8 @@ def main() -> None:
     if data_docs.exists():
         print(f"GX Data Docs:         {data_docs}")
     print(f"Manifest:             {folder / 'manifest.json'}")
+    lists = json.loads((week_folder(config, monday) / "manifest.json").read_text())["lists"]
+    print(f"Signalering:          {len(lists)} lijst(en) in {week_folder(config, monday)}")
 
 
 if __name__ == "__main__":

@@ -76,8 +76,8 @@ def fail_clearly(what: str):
 
     try:
         yield
-    except (ConfigError, SourceSchemaError, SourceAccessDenied, ReconciliationError, PublicationBlocked,
-            ValueError) as exc:
+    except (ConfigError, SourceSchemaError, SourceAccessDenied, ReconciliationError,
+            PublicationBlocked, ValueError) as exc:
         raise AirflowFailException(f"{what}: {exc}") from None
 
 

@@ -70,6 +70,7 @@ class Config:
     sources: tuple[SourceConfig, ...]
     settings: dict[str, Any]
     delivery: DeliveryConfig = DeliveryConfig()
+    signalering: dict[str, Any] = field(default_factory=dict)  # see signalering.recipients
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:
@@ -266,6 +267,31 @@ def _check_zgw_source(raw: dict, where: str, path: Path) -> None:
                           "changed zaken; set full_extract: false or incremental: false")
 
 
+SIGNALERING_KEYS = ("wijk_mt", "wethouder_staf", "wijk_mt_address", "wethouder_staf_address",
+                    "send_empty")
+
+
+def _parse_signalering(raw: Any, path: Path) -> dict[str, Any]:
+    """Addresses for the weekly early-warning lists, per wijk and per wethouder."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: signalering: expected a mapping")
+    for key, value in raw.items():
+        if key not in SIGNALERING_KEYS:
+            raise ConfigError(f"{path}: signalering.{key}: unknown key "
+                              f"(known: {', '.join(SIGNALERING_KEYS)})")
+        if key in ("wijk_mt", "wethouder_staf"):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{path}: signalering.{key}: expected 'name: [addresses]'")
+            for name, addresses in value.items():
+                _addresses(addresses, f"signalering.{key}.{name}", path)
+        if key.endswith("_address") and (not isinstance(value, str) or "@" not in value):
+            raise ConfigError(f"{path}: signalering.{key}: expected an address pattern like "
+                              "'wijkmt.{slug}@rotterdam.nl'")
+    return dict(raw)
+
+
 DELIVERY_KEYS = ("griffie", "from_email", "smtp_conn_id", "ops_alert_to", "alert_conn_id")
 
 
@@ -273,10 +299,10 @@ def _addresses(value: Any, key: str, path: Path) -> tuple[str, ...]:
     """One address or a list of them; each must at least look like an address."""
     values = [value] if isinstance(value, str) else value
     if not isinstance(values, list):
-        raise ConfigError(f"{path}: delivery.{key}: expected an e-mail address or a list")
+        raise ConfigError(f"{path}: {key}: expected an e-mail address or a list")
     for address in values:
         if not isinstance(address, str) or "@" not in address:
-            raise ConfigError(f"{path}: delivery.{key}: {address!r} is not an e-mail address")
+            raise ConfigError(f"{path}: {key}: {address!r} is not an e-mail address")
     return tuple(values)
 
 
@@ -291,12 +317,12 @@ def _parse_delivery(raw: Any, path: Path) -> DeliveryConfig:
                 f"{path}: delivery.{key}: unknown key (known: {', '.join(DELIVERY_KEYS)})")
     from_email = raw.get("from_email") or None
     if from_email is not None:
-        (from_email,) = _addresses(from_email, "from_email", path)
+        (from_email,) = _addresses(from_email, "delivery.from_email", path)
     return DeliveryConfig(
-        griffie=_addresses(raw.get("griffie") or [], "griffie", path),
+        griffie=_addresses(raw.get("griffie") or [], "delivery.griffie", path),
         from_email=from_email,
         smtp_conn_id=str(raw.get("smtp_conn_id") or "smtp_griffie"),
-        ops_alert_to=_addresses(raw.get("ops_alert_to") or [], "ops_alert_to", path),
+        ops_alert_to=_addresses(raw.get("ops_alert_to") or [], "delivery.ops_alert_to", path),
         alert_conn_id=raw.get("alert_conn_id") or None,
     )
 
@@ -319,7 +345,8 @@ def load_config(path: str | Path | None = None) -> Config:
         raise ConfigError(f"{path}: not valid YAML{at}: {getattr(exc, 'problem', exc)}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping with 'sources', 'warehouse', 'settings'")
-    known = {"warehouse", "output_dir", "gx_dir", "sources", "settings", "delivery"}
+    known = {"warehouse", "output_dir", "gx_dir", "sources", "settings", "delivery",
+             "signalering"}
     for key in raw:
         if key not in known:
             raise ConfigError(f"{path}: {key}: unknown key (known: {', '.join(sorted(known))})")
@@ -354,6 +381,7 @@ def load_config(path: str | Path | None = None) -> Config:
         sources=sources,
         settings=dict(settings),
         delivery=_parse_delivery(raw.get("delivery"), path),
+        signalering=_parse_signalering(raw.get("signalering"), path),
     )
 
 

@@ -19,6 +19,7 @@ from wijkopvolging.periods import AMSTERDAM, Period
 REPORT_HOUR = 6  # the report DAG runs at 06:00 Europe/Amsterdam on the period's first day after
 LETTER_NAME = "raadsinformatiebrief.docx"
 OVERVIEW_NAME = "bijlage-overzicht.docx"
+OVERVIEW_XLSX_NAME = "bijlage-overzicht.xlsx"  # the same rows, for sorting and filtering
 
 
 def report_as_of(period: Period) -> dt.datetime:
@@ -126,7 +127,12 @@ def write_documents(config: Config, period: Period, *, run_id: str,
     write the manifest (sha256 per file) last. The DAG renders into the delivery work
     folder; ``wijkopvolging.delivery`` decides what reaches the drop folder."""
     from wijkopvolging.delivery import write_atomic
-    from wijkopvolging.documents import convert_to_pdf, render_letter, render_overview
+    from wijkopvolging.documents import (
+        convert_to_pdf,
+        render_letter,
+        render_overview,
+        write_overview_xlsx,
+    )
 
     warehouse = _warehouse(config)
     try:
@@ -145,8 +151,10 @@ def write_documents(config: Config, period: Period, *, run_id: str,
                                revised=revised, path=staging / LETTER_NAME)
         overview = render_overview(report, period, revised=revised,
                                    path=staging / OVERVIEW_NAME)
+        spreadsheet = write_overview_xlsx(report, period, revised=revised,
+                                          path=staging / OVERVIEW_XLSX_NAME)
         pdfs = convert_to_pdf([letter, overview], staging)
-        files = [letter, overview, *pdfs]
+        files = [letter, overview, spreadsheet, *pdfs]
         for path in files:  # a rename within one folder is atomic
             os.replace(path, folder / path.name)
     finally:
@@ -175,5 +183,6 @@ def write_documents(config: Config, period: Period, *, run_id: str,
     write_atomic(folder / "manifest.json",
                  json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8"))
     return {"letter": str(folder / LETTER_NAME), "overview": str(folder / OVERVIEW_NAME),
+            "spreadsheet": str(folder / OVERVIEW_XLSX_NAME),
             "pdfs": [str(folder / p.name) for p in pdfs],
             "manifest": str(folder / "manifest.json")}

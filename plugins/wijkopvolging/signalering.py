@@ -109,3 +109,128 @@ def list_for(signals: pd.DataFrame, recipient: Recipient) -> pd.DataFrame:
     """The rows of one recipient's list."""
     column = "wijk" if recipient.kind == "wijk" else "wethouder"
     return signals[signals[column] == recipient.name].reset_index(drop=True)
+
+
+# -- the weekly run -----------------------------------------------------------------------
+
+LEDGER_CHANNEL = "email"
+
+
+def week_folder(config, monday: dt.date):
+    """Where a week's lists go: ``<output>/signalering/<YYYY-MM-DD>/`` (the Monday)."""
+    return config.output_dir / "signalering" / f"{monday:%Y-%m-%d}"
+
+
+def make_week_lists(config, monday: dt.date, *, as_of: dt.datetime) -> dict:
+    """Select the week's signals from the warehouse as of ``as_of`` and write one
+    spreadsheet per recipient into the week folder, with a manifest.
+
+    Stops with ``PublicationBlocked`` when a listed record holds personal data: internal
+    lists may show full titles, never residents' data.
+    """
+    import json
+
+    from wijkopvolging.delivery import file_sha256, write_atomic
+    from wijkopvolging.documents.signalering_xlsx import write_signalering_xlsx
+    from wijkopvolging.ingest import find_cross_source_duplicates
+    from wijkopvolging.reference import ReferenceData
+    from wijkopvolging.timeliness import TimelinessSettings, apply_timeliness
+    from wijkopvolging.validation import publication_gate
+    from wijkopvolging.warehouse import Warehouse
+
+    warehouse = Warehouse(config.warehouse_url).create()
+    try:
+        snapshot = warehouse.snapshot(as_of)
+    finally:
+        warehouse.dispose()
+    kept, _ = find_cross_source_duplicates(config, snapshot)
+    kept = kept[kept["date_raised"] <= pd.Timestamp(monday)]
+    timed = apply_timeliness(kept, monday, TimelinessSettings.from_mapping(config.settings))
+    signals = select_signals(timed, monday)
+    publication_gate(signals)
+
+    reference = ReferenceData.load()
+    folder = week_folder(config, monday)
+    folder.mkdir(parents=True, exist_ok=True)
+    lists = []
+    for recipient in recipients(signals, config.signalering, wijken=reference.wijk_names,
+                                wethouders=reference.wethouder_names):
+        rows = list_for(signals, recipient)
+        who = f"Wijk MT {recipient.name}" if recipient.kind == "wijk" else (
+            f"staf wethouder {recipient.name}")
+        path = write_signalering_xlsx(
+            rows, title=f"Signalering {who}, week van {monday:%d-%m-%Y}", monday=monday,
+            path=folder / f"{recipient.slug}.xlsx")
+        lists.append({"recipient": recipient.slug, "name": recipient.name,
+                      "kind": recipient.kind, "to": list(recipient.addresses),
+                      "items": len(rows), "file": path.name, "sha256": file_sha256(path)})
+    manifest = {"week": monday.isoformat(), "as_of": as_of.isoformat(),
+                "signals": len(signals), "lists": lists}
+    write_atomic(folder / "manifest.json",
+                 json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8"))
+    return {"folder": str(folder), "signals": len(signals), "lists": len(lists)}
+
+
+def deliver_week_lists(config, monday: dt.date, *, run_id: str,
+                       smtp_configured: bool | None = None) -> dict:
+    """Mail each list to its recipients once: a list already sent unchanged this week is
+    not sent again. Without an SMTP connection the lists wait in the week folder."""
+    import json
+
+    from wijkopvolging.delivery import (
+        GriffieMail,
+        send_mail,
+        smtp_connection_configured,
+    )
+    from wijkopvolging.labels import format_date_nl
+    from wijkopvolging.warehouse import Warehouse
+
+    folder = week_folder(config, monday)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    conn_id = config.delivery.smtp_conn_id
+    if smtp_configured is None:
+        smtp_configured = smtp_connection_configured(conn_id)
+    if not smtp_configured:
+        import logging
+
+        logging.getLogger(__name__).warning(
+            "geen SMTP-verbinding ingesteld; %d signaleringslijst(en) staan in %s",
+            len(manifest["lists"]), folder)
+        return {"week": manifest["week"], "sent": 0, "unchanged": 0,
+                "waiting": len(manifest["lists"]), "folder": str(folder)}
+
+    ledger_key = f"signalering/{manifest['week']}"
+    sent = unchanged = 0
+    warehouse = Warehouse(config.warehouse_url).create()
+    try:
+        for item in manifest["lists"]:
+            channel = f"{LEDGER_CHANNEL}:{item['recipient']}"
+            last = warehouse.last_delivery(ledger_key, channel)
+            if last and last["content_sha256"] == item["sha256"]:
+                unchanged += 1
+                continue
+            subject = (f"Signalering Vragen uit de Wijk en adviezen, week van "
+                       f"{format_date_nl(monday)}: {item['items']} item(s) voor {item['name']}")
+            mail = GriffieMail(
+                to=tuple(item["to"]), from_email=config.delivery.from_email, subject=subject,
+                html=(
+                    '<html lang="nl"><body><p>Goedemorgen,</p><p>In de bijlage staan de '
+                    "open Vragen uit de Wijk en ongevraagde adviezen waarvan de termijn "
+                    "binnen 14 dagen verloopt of al verlopen is, en de adviezen ouder dan "
+                    "zes weken zonder tussenbericht, gesorteerd op uiterste datum.</p>"
+                    "<p>Deze lijst is intern; niet doorsturen buiten de organisatie.</p>"
+                    "<p>wijkopvolging (automatisch verstuurd)</p></body></html>"),
+                attachments=(folder / item["file"],),
+                headers={"X-Wijkopvolging-Signalering": manifest["week"]},
+            )
+            send_mail(mail, conn_id)
+            warehouse.record_delivery(
+                period_slug=ledger_key, channel=channel, delivered_at=dt.datetime.now(dt.UTC),
+                run_id=run_id, recipients=mail.to, subject=subject, kenmerk=None,
+                revised=last is not None, content_sha256=item["sha256"],
+                files={item["file"]: item["sha256"]})
+            sent += 1
+    finally:
+        warehouse.dispose()
+    return {"week": manifest["week"], "sent": sent, "unchanged": unchanged,
+            "folder": str(folder)}

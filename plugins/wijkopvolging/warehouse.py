@@ -101,8 +101,8 @@ report_items = sa.Table(
 deliveries = sa.Table(
     "deliveries", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("period", sa.String(20), nullable=False),
-    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("period", sa.String(120), nullable=False),  # a period slug, or a signalering week
+    sa.Column("channel", sa.String(120), nullable=False),  # "email", or "email:<recipient>"
     sa.Column("delivered_at", sa.DateTime, nullable=False),
     sa.Column("run_id", sa.String(250), nullable=False),
     sa.Column("recipients", sa.Text, nullable=False),

@@ -33,8 +33,9 @@ def test_dag_files_import_without_errors(dagbag):
     assert dagbag.import_errors == {}
 
 
-def test_the_ingest_and_report_dags_are_defined(dagbag):
-    assert {"wijkopvolging_ingest", "wijkopvolging_rapportage"} <= set(dagbag.dag_ids)
+def test_the_ingest_report_and_signalering_dags_are_defined(dagbag):
+    assert set(dagbag.dag_ids) == {"wijkopvolging_ingest", "wijkopvolging_rapportage",
+                                   "wijkopvolging_signalering"}
 
 
 @pytest.mark.parametrize("start_month", [1, 3, 5, 7, 9, 11])
@@ -56,10 +57,22 @@ def test_ingest_runs_daily_with_a_one_day_interval(dagbag):
                                                                tzinfo=AMSTERDAM)
 
 
-def test_tasks_that_touch_sources_retry_at_least_twice_with_backoff(dagbag):
-    extract = dagbag.get_dag("wijkopvolging_ingest").get_task("extract")
-    assert extract.retries >= 2
-    assert extract.retry_exponential_backoff
+def test_signalering_runs_monday_seven_oclock_with_a_one_week_interval(dagbag):
+    dag = dagbag.get_dag("wijkopvolging_signalering")
+    run_after = dt.datetime(2026, 11, 2, 8, tzinfo=AMSTERDAM)
+    interval = core_timetable(dag).infer_manual_data_interval(run_after=run_after)
+    assert interval.end.astimezone(AMSTERDAM) == dt.datetime(2026, 11, 2, 7, tzinfo=AMSTERDAM)
+    assert interval.start.astimezone(AMSTERDAM) == dt.datetime(2026, 10, 26, 7,
+                                                               tzinfo=AMSTERDAM)
+
+
+def test_tasks_that_touch_sources_or_smtp_retry_at_least_twice_with_backoff(dagbag):
+    for dag_id, task_id in (("wijkopvolging_ingest", "extract"),
+                            ("wijkopvolging_rapportage", "deliver"),
+                            ("wijkopvolging_signalering", "deliver")):
+        task = dagbag.get_dag(dag_id).get_task(task_id)
+        assert task.retries >= 2, (dag_id, task_id)
+        assert task.retry_exponential_backoff, (dag_id, task_id)
 
 
 def test_report_period_parameter_only_accepts_months_that_start_a_period(dagbag):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+
 from wijkopvolging.figures import compute_figures
 from wijkopvolging.periods import Period
 

@@ -71,7 +71,7 @@ def sheet_header(column: Column) -> str:
     return column.header.replace("\u00ad", "")
 
 
-def _store_text(cell, text: str) -> None:
+def store_text(cell, text: str) -> None:
     """Put untrusted text in ``cell`` as a string that is never taken for a formula."""
     cell.value = text
     if text.startswith(FORMULA_PREFIXES):
@@ -97,7 +97,7 @@ def _fill_sheet(sheet, kind: str, items: list[OverviewItem]) -> None:
                         f"has {len(value)} characters, more than a spreadsheet cell holds "
                         f"({EXCEL_MAX_CELL_CHARS}); shorten it in the source system"
                     )
-                _store_text(cell, value)
+                store_text(cell, value)
             else:  # a number, a date or None (an empty cell for a missing date)
                 cell.value = value
                 if value is not None and column.field != "nr":
@@ -139,6 +139,11 @@ def write_overview_xlsx(report, period: Period, *, path: Path | str,
         created=moment,
         modified=moment,
     )
+    return save_workbook(workbook, path, moment)
+
+
+def save_workbook(workbook, path: Path | str, moment) -> Path:
+    """Save ``workbook`` atomically with the same bytes for the same content."""
     # ExcelWriter directly: openpyxl's save() stamps "modified" with the current time.
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -1,0 +1,56 @@
+"""
+### wijkopvolging_signalering
+
+Every Monday at 07:00: per wijk (for its Wijk MT) and per wethouder (for their staff), the
+open items whose deadline falls within the next 14 days, the overdue ones, and the advice
+older than six weeks without a tussenbericht, sorted by deadline. One internal spreadsheet
+per recipient in `<output>/signalering/<YYYY-MM-DD>/`, mailed once to the addresses in the
+`signalering` section of the configuration. An empty list is not sent.
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import CronDataIntervalTimetable, dag, task
+
+from wijkopvolging.airflow_support import (
+    RETRY_WITH_BACKOFF,
+    fail_clearly,
+    load_settings,
+    notify_operations,
+)
+
+
+@dag(
+    dag_id="wijkopvolging_signalering",
+    schedule=CronDataIntervalTimetable("0 7 * * 1", timezone="Europe/Amsterdam"),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["wijkopvolging"],
+    default_args={"owner": "wijkopvolging", "retries": 0,
+                  "on_failure_callback": notify_operations},
+)
+def wijkopvolging_signalering():
+    @task
+    def make_lists(data_interval_end=None) -> dict:
+        """The week's lists, as of the Monday morning this run stands for."""
+        from wijkopvolging.periods import AMSTERDAM
+        from wijkopvolging.signalering import make_week_lists
+
+        monday = data_interval_end.astimezone(AMSTERDAM).date()
+        with fail_clearly("signalering"):
+            return make_week_lists(load_settings(), monday, as_of=data_interval_end)
+
+    @task(**RETRY_WITH_BACKOFF)
+    def deliver(lists: dict, run_id=None, data_interval_end=None) -> dict:
+        """Mail each list once; a second run in the same week sends nothing new."""
+        from wijkopvolging.periods import AMSTERDAM
+        from wijkopvolging.signalering import deliver_week_lists
+
+        monday = data_interval_end.astimezone(AMSTERDAM).date()
+        return deliver_week_lists(load_settings(), monday, run_id=run_id)
+
+    deliver(make_lists())
+
+
+wijkopvolging_signalering()
