@@ -55,6 +55,22 @@ ITEM_COLUMNS: tuple[str, ...] = (ID, SOURCE, *FIELD_NAMES)
 LOAD_COLUMNS: tuple[str, ...] = ("run_id", "valid_from", "content_hash")
 
 
+def naive_utc(moment):
+    """A moment as a plain naive UTC ``datetime``, the way the databases store and compare
+    timestamps. Airflow hands out pendulum ``DateTime`` objects, which SQLite's driver
+    refuses to bind: the result is always a plain ``datetime.datetime``."""
+    import datetime as dt
+
+    if moment is None:
+        return None
+    if not isinstance(moment, dt.datetime):
+        return moment  # a date stays a date
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC)
+    return dt.datetime(moment.year, moment.month, moment.day, moment.hour, moment.minute,
+                       moment.second, moment.microsecond)
+
+
 def item_id(source: str, source_record_id: str) -> str:
     """The warehouse-wide id of a record: its source name and its id there."""
     return f"{source}:{source_record_id}"

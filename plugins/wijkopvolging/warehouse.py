@@ -15,7 +15,15 @@ import pandas as pd
 import sqlalchemy as sa
 
 from wijkopvolging.config import ensure_sqlite_folder
-from wijkopvolging.model import DATE_FIELDS, FIELD_NAMES, FINDING_COLUMNS, ID, ITEM_COLUMNS, SOURCE
+from wijkopvolging.model import (
+    DATE_FIELDS,
+    FIELD_NAMES,
+    FINDING_COLUMNS,
+    ID,
+    ITEM_COLUMNS,
+    SOURCE,
+    naive_utc,
+)
 
 metadata = sa.MetaData()
 
@@ -117,13 +125,6 @@ deliveries = sa.Table(
 
 class ReconciliationError(Exception):
     """Extracted records do not equal loaded plus quarantined: something was lost."""
-
-
-def naive_utc(moment: dt.datetime) -> dt.datetime:
-    """Timestamps are stored as naive UTC."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
-    return moment
 
 
 def content_hash(items: pd.DataFrame) -> pd.Series:

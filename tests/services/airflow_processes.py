@@ -191,6 +191,15 @@ class Project:
                                      f"of type {source.type!r}")
 
 
+    def run_steps(self, script: str, timeout: int = 600) -> None:
+        """Run ``script`` (Python using wijkopvolging) in a process set up for this project:
+        the same step functions the DAG tasks call, without Airflow's per-run start-up."""
+        result = subprocess.run(
+            [sys.executable, "-c", script], env={**os.environ, **self.env}, cwd=ROOT,
+            capture_output=True, text=True, timeout=timeout)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
 @contextmanager
 def postgres_project(folder: Path) -> Iterator[Project]:
     """A project whose warehouse is a fresh PostgreSQL database, as in production."""

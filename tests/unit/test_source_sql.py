@@ -107,3 +107,12 @@ def test_connection_url_comes_from_an_airflow_connection(monkeypatch, tmp_path):
     assert source_connection_url(sqlite) == f"sqlite:///{tmp_path}/bron.sqlite"
     assert source_connection_url(postgres) == (
         "postgresql+psycopg2://lezer:geheim@db.intern:5432/registratie")
+
+
+def test_airflow_pendulum_interval_bounds_bind_in_sqlite(database):
+    import pendulum
+
+    end = pendulum.datetime(2026, 11, 1, 5, tz="Europe/Amsterdam")
+    result = extract(source(database), data_interval_start=end.subtract(days=1),
+                     data_interval_end=end)
+    assert sorted(result.items["source_record_id"]) == ["1", "2", "4"]

@@ -23,7 +23,8 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from wijkopvolging.warehouse import ingest_runs, metadata, naive_utc
+from wijkopvolging.model import naive_utc
+from wijkopvolging.warehouse import ingest_runs, metadata
 
 source_files = sa.Table(
     "source_files", metadata,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from wijkopvolging.model import naive_utc
 from wijkopvolging.sources import Extract, SourceError
 
 
@@ -26,8 +27,8 @@ def extract_sql(source, *, data_interval_start, data_interval_end,
         columns = ", ".join(f'"{c}"' for c in source.mapping)
         statement = sa.text(f'SELECT {columns} FROM "{source.options["table"]}"')
     params = {
-        "data_interval_start": _naive_utc(data_interval_start),
-        "data_interval_end": _naive_utc(data_interval_end),
+        "data_interval_start": naive_utc(data_interval_start),
+        "data_interval_end": naive_utc(data_interval_end),
     }
     params = {k: v for k, v in params.items() if f":{k}" in str(statement)}
     engine = sa.create_engine(url)
@@ -41,14 +42,3 @@ def extract_sql(source, *, data_interval_start, data_interval_end,
     finally:
         engine.dispose()
     return to_canonical(raw, source)
-
-
-def _naive_utc(moment):
-    """SQL databases compare naive timestamps: express the bound in UTC without a zone."""
-    import datetime as dt
-
-    if moment is None:
-        return None
-    if isinstance(moment, dt.datetime) and moment.tzinfo is not None:
-        return moment.astimezone(dt.UTC).replace(tzinfo=None)
-    return moment
