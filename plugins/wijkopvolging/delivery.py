@@ -36,12 +36,19 @@ import hashlib
 import html
 import json
 import logging
-import os
 import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+
+from wijkopvolging.atomic import (  # noqa: F401 (part of delivery's interface)
+    TEMP_MARK,
+    file_sha256,
+    place_file,
+    sweep_temporary_files,
+    write_atomic,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,58 +56,13 @@ EMAIL = "email"  # the ledger's channel for e-mail deliveries
 MANIFEST = "manifest.json"
 NOT_DELIVERED = "niet-geleverd"  # sub-folder for a changed set that was not sent
 COMPARED_SUFFIX = ".docx"  # deterministic documents; PDFs carry a creation time
-TEMP_MARK = ".tmp-"
 
 
 class DeliveryError(RuntimeError):
     """The documents could not be delivered; the message says what to do."""
 
 
-# -- atomic files ------------------------------------------------------------------------
-
-def _temporary_name(path: Path) -> Path:
-    # A leading dot keeps the file out of sight in Explorer/Finder; the pid keeps two
-    # attempts from writing the same temporary file.
-    return path.with_name(f".{path.name}{TEMP_MARK}{os.getpid()}")
-
-
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, so
-    ``path`` holds either its old content or all of the new, never a part."""
-    path = Path(path)
-    temporary = _temporary_name(path)
-    try:
-        with temporary.open("wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return path
-
-
-def place_file(source: Path, target: Path) -> Path:
-    """Copy ``source`` to ``target`` atomically (temporary copy, then rename)."""
-    target = Path(target)
-    temporary = _temporary_name(target)
-    try:
-        with Path(source).open("rb") as src, temporary.open("wb") as out:
-            shutil.copyfileobj(src, out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return target
-
-
-def sweep_temporary_files(folder: Path) -> None:
-    """Remove temporary files that a killed earlier attempt left behind."""
-    for leftover in Path(folder).glob(f".*{TEMP_MARK}*"):
-        if leftover.is_file():
-            leftover.unlink(missing_ok=True)
-
+# -- the set ---------------------------------------------------------------------------
 
 def read_manifest(folder: Path) -> dict:
     """The manifest a documents run wrote in ``folder``."""
@@ -131,14 +93,6 @@ def publish_set(source: Path, target: Path) -> dict:
         (target / name).unlink(missing_ok=True)
     place_file(source / MANIFEST, target / MANIFEST)
     return manifest
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as data:
-        for block in iter(lambda: data.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # -- the ledger decision -----------------------------------------------------------------

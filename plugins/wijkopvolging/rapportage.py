@@ -8,7 +8,6 @@ history, so a re-issue of a past period shows what was known then, not today's d
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -126,7 +125,7 @@ def write_documents(config: Config, period: Period, *, run_id: str,
     folder), each file atomically, convert them to PDF where LibreOffice is present, and
     write the manifest (sha256 per file) last. The DAG renders into the delivery work
     folder; ``wijkopvolging.delivery`` decides what reaches the drop folder."""
-    from wijkopvolging.delivery import write_atomic
+    from wijkopvolging.atomic import file_sha256, write_atomic
     from wijkopvolging.documents import (
         convert_to_pdf,
         render_letter,
@@ -178,7 +177,7 @@ def write_documents(config: Config, period: Period, *, run_id: str,
              "loaded": int(r["loaded"]), "quarantined": int(r["quarantined"])}
             for r in reconciliation.to_dict("records")
         ],
-        "files": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files},
+        "files": {p.name: file_sha256(p) for p in files},
     }
     write_atomic(folder / "manifest.json",
                  json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8"))

@@ -130,7 +130,7 @@ def make_week_lists(config, monday: dt.date, *, as_of: dt.datetime) -> dict:
     """
     import json
 
-    from wijkopvolging.delivery import file_sha256, write_atomic
+    from wijkopvolging.atomic import file_sha256, write_atomic
     from wijkopvolging.documents.signalering_xlsx import write_signalering_xlsx
     from wijkopvolging.ingest import find_cross_source_duplicates
     from wijkopvolging.reference import ReferenceData

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from wijkopvolging import delivery
+from wijkopvolging import atomic, delivery
 from wijkopvolging.config import ConfigError, DeliveryConfig, load_config
 from wijkopvolging.delivery import (
     EMAIL,
@@ -51,7 +51,7 @@ def test_a_crash_while_copying_keeps_the_old_document_under_its_name(tmp_path, m
         out.write(src.read(50_000))
         raise OSError("disk full")
 
-    monkeypatch.setattr(delivery.shutil, "copyfileobj", crash_halfway)
+    monkeypatch.setattr(atomic.shutil, "copyfileobj", crash_halfway)
     with pytest.raises(OSError, match="disk full"):
         place_file(source, target)
     assert target.read_bytes() == b"de geleverde versie"
@@ -63,7 +63,7 @@ def test_a_crash_before_the_rename_leaves_no_file_under_the_final_name(tmp_path,
     def crash(_fd):
         raise OSError("killed")
 
-    monkeypatch.setattr(delivery.os, "fsync", crash)
+    monkeypatch.setattr(atomic.os, "fsync", crash)
     with pytest.raises(OSError):
         write_atomic(tmp_path / "manifest.json", b"{}")
     assert list(tmp_path.iterdir()) == []

@@ -23,6 +23,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
+from wijkopvolging.atomic import write_atomic
 from wijkopvolging.documents.overview import (
     OVERVIEW_COLUMNS,
     Column,
@@ -34,7 +35,6 @@ from wijkopvolging.documents.package import (
     AUTHOR,
     LANGUAGE,
     deterministic_zip,
-    write_atomically,
     zip_moment,
 )
 from wijkopvolging.labels import KIND_LABELS_PLURAL
@@ -148,4 +148,4 @@ def save_workbook(workbook, path: Path | str, moment) -> Path:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(workbook, archive).save()
-    return write_atomically(path, deterministic_zip(buffer.getvalue(), moment))
+    return write_atomic(path, deterministic_zip(buffer.getvalue(), moment))

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import zipfile
 from pathlib import Path
 
+from wijkopvolging.atomic import write_atomic
 from wijkopvolging.config import project_root
 
 AUTHOR = "Gemeente Rotterdam"
@@ -108,15 +108,4 @@ def save_docx(document, path: Path | str, moment: dt.datetime = ZIP_EPOCH) -> Pa
     a reader never sees a half-written file."""
     buffer = io.BytesIO()
     document.save(buffer)
-    return write_atomically(path, deterministic_zip(buffer.getvalue(), moment))
-
-
-def write_atomically(path: Path | str, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a
-    rename, so a reader never sees a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
-    partial.write_bytes(data)
-    os.replace(partial, path)
-    return path
+    return write_atomic(path, deterministic_zip(buffer.getvalue(), moment))
