@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 
 EMAIL = "email"  # the ledger's channel for e-mail deliveries
 MANIFEST = "manifest.json"
+WORK_FOLDER = ".werk"  # where the documents task renders a set for delivery to decide on
 NOT_DELIVERED = "niet-geleverd"  # sub-folder for a changed set that was not sent
 COMPARED_SUFFIX = ".docx"  # deterministic documents; PDFs carry a creation time
 
@@ -249,7 +250,7 @@ def send_mail(mail: GriffieMail, conn_id: str) -> None:
 
 def candidate_folder(config, period) -> Path:
     """Where the documents task renders a period's set for delivery to decide on."""
-    return config.output_dir / ".werk" / period.slug
+    return config.output_dir / WORK_FOLDER / period.slug
 
 
 def deliver_to_griffie(config, period, *, run_id: str, kenmerk: str | None = None,
@@ -345,5 +346,9 @@ def _when(row: Mapping) -> str:
 
 
 def _discard(folder: Path) -> None:
-    if Path(folder).is_dir():
+    folder = Path(folder)
+    if folder.is_dir():
         shutil.rmtree(folder)
+    if folder.parent.name == WORK_FOLDER and folder.parent.is_dir() and not any(
+            folder.parent.iterdir()):
+        folder.parent.rmdir()  # no empty work folder left behind in the output

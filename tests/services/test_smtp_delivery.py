@@ -169,8 +169,12 @@ def test_a_dead_smtp_server_fails_delivery_keeps_the_documents_and_the_ledger_un
     with pytest.raises(DeliveryError, match="could not send the e-mail"):
         report(project, "rapportage-1")
     drop = period_folder(project, PERIOD)
-    assert sorted(read_manifest(drop)["files"]) == sorted(
-        p.name for p in drop.iterdir() if p.suffix in (".docx", ".pdf"))
+    files = read_manifest(drop)["files"]
+    assert {"raadsinformatiebrief.docx", "bijlage-overzicht.docx"} <= set(files)
+    assert sorted(files) == sorted(p.name for p in drop.iterdir()
+                                   if p.name != "manifest.json" and not p.name.startswith("."))
+    assert all(hashlib.sha256((drop / n).read_bytes()).hexdigest() == sha
+               for n, sha in files.items())
     assert ledger(project) == [] and smtp_server.messages == []
 
     # Airflow's retry, once the server is back: the set goes out and is recorded.
@@ -226,3 +230,30 @@ def test_the_rapportage_dag_mails_the_documents_through_the_airflow_connection(
     assert "september–oktober 2026" in message["Subject"]
     assert {name: hashlib.sha256(data).hexdigest()
             for name, data in attachments(message).items()} == manifest["files"]
+
+
+def test_a_failed_task_mails_operations_through_the_smtp_notifier(project, smtp_server):
+    from types import SimpleNamespace
+
+    from wijkopvolging.airflow_support import notify_operations
+
+    ti = SimpleNamespace(task_id="deliver", dag_id="wijkopvolging_rapportage",
+                         run_id="scheduled__2026-11-01", try_number=4,
+                         log_url="http://127.0.0.1:8080/log")
+    notify_operations({"ti": ti, "exception": DeliveryError("SMTP <down>")})
+
+    (message,) = smtp_server.messages
+    body = message.get_body(("html",)).get_content()
+    assert smtp_server.envelopes[0][1] == ["beheer-wijkopvolging@example.org"]
+    assert message["Subject"] == ("wijkopvolging: taak deliver van wijkopvolging_rapportage "
+                                  "mislukt (scheduled__2026-11-01)")
+    assert "ook na 4 poging(en)" in body and "SMTP &lt;down&gt;" in body
+
+
+def test_without_smtp_connection_a_failure_alert_is_only_logged(
+        isolated_project, monkeypatch, caplog):
+    from wijkopvolging.airflow_support import notify_operations
+
+    monkeypatch.delenv("AIRFLOW_CONN_SMTP_GRIFFIE", raising=False)
+    notify_operations({"ti": None})
+    assert "Airflow-verbinding 'smtp_griffie' ontbreekt" in caplog.text
