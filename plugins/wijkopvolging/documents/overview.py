@@ -4,21 +4,27 @@ The template ``include/templates/bijlage-overzicht.docx`` holds the styles, the 
 with page numbers, the headings and, per kind, one prepared table: a header row (marked
 ``w:tblHeader`` so it repeats on every page) and one sample row whose cells name the
 field they show in brackets, e.g. ``[onderwerp]``. docxtpl fills the period fields;
-then, per gebied, the ``[gebied]`` heading and the table are copied and the sample row
-is deep-copied with lxml once per item. (python-docx's ``add_row()`` and
-``table.cell()`` re-scan the table on every call, which is quadratic in the row count.)
+then, per gebied, the ``[gebied]`` heading and the table are copied. The sample row is
+serialised once and split around its markers; each item's row is that text with the
+item's escaped values, streamed into ``word/document.xml`` when the file is written.
+(python-docx's ``add_row()`` and ``table.cell()`` re-scan the table on every call, which
+is quadratic; even an lxml copy per row keeps the whole table in memory as a tree, about
+2 GB for 100,000 rows.)
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
+from xml.sax.saxutils import escape
 
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from lxml import etree
 
 from wijkopvolging.documents.package import (
     OVERVIEW_TEMPLATE,
@@ -90,6 +96,7 @@ FIELDS = tuple(dict.fromkeys(c.field for columns in OVERVIEW_COLUMNS.values() fo
 W_P, W_R, W_T, W_TBL, W_TR, W_TC = (qn(f"w:{t}") for t in ("p", "r", "t", "tbl", "tr", "tc"))
 W_TBL_CAPTION = qn("w:tblCaption")
 W_VAL = qn("w:val")
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
 class TemplateError(ValueError):
@@ -271,16 +278,19 @@ class _PreparedTable:
                 self.slots.append((index, marker[1:-1]))
         table.remove(self.sample)
         self.table = table
-        self.whole_sample = copy.deepcopy(self.sample)
-        _keep_row_on_one_page(self.whole_sample)
+        whole_sample = copy.deepcopy(self.sample)
+        _keep_row_on_one_page(whole_sample)
+        self.row_parts = _row_template(self.sample)
+        self.whole_row_parts = _row_template(whole_sample)
 
-    def fill(self, caption_prefix: str, rows: list[tuple[str, dict[str, str]]]) -> None:
-        """Insert, per gebied, a heading and a table with one row per item, in place of
-        the prototypes; an empty ``rows`` just removes them."""
+    def fill(self, caption_prefix: str, rows: list[tuple[str, dict[str, str]]],
+             streamed: RowStream) -> None:
+        """Insert, per gebied, a heading and a table in place of the prototypes, with a
+        placeholder row that ``streamed`` replaces by the items' rows when the document is
+        written; an empty ``rows`` just removes the prototypes."""
         groups: dict[str, list[dict[str, str]]] = {}
         for gebied, values in rows:
             groups.setdefault(gebied, []).append(values)
-        sample, whole_sample, slots = self.sample, self.whole_sample, self.slots
         for gebied, items in groups.items():
             heading = copy.deepcopy(self.heading)
             _set_text(heading, gebied)
@@ -288,18 +298,80 @@ class _PreparedTable:
             caption = table.find(f"{qn('w:tblPr')}/{W_TBL_CAPTION}")
             if caption is not None:
                 caption.set(W_VAL, f"{caption_prefix}, gebied {gebied}")
-            for values in items:
-                keep = len(values["onderwerp"]) <= KEEP_ROW_WHOLE_MAX_CHARS
-                row = copy.deepcopy(whole_sample if keep else sample)
-                texts = list(row.iter(W_T))
-                for index, field in slots:
-                    texts[index].text = values[field]
-                table.append(row)
+            table.append(streamed.placeholder(self, items))
             self.heading.addprevious(heading)
             self.heading.addprevious(table)
         body = self.heading.getparent()
         body.remove(self.heading)
         body.remove(self.table)
+
+    def row_xml(self, values: dict[str, str]) -> str:
+        """One item's ``<w:tr>``: the sample row's text with the values, escaped."""
+        keep = len(values["onderwerp"]) <= KEEP_ROW_WHOLE_MAX_CHARS
+        parts = self.whole_row_parts if keep else self.row_parts
+        return "".join(escape(values[part]) if odd else part
+                       for odd, part in zip(_ODD_EVEN, parts, strict=False))
+
+
+_ODD_EVEN = [False, True] * (len(FIELDS) + 1)
+_XMLNS = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
+_MARKER = re.compile(r"\[(" + "|".join(FIELDS) + r")\]")
+
+
+def _row_template(row) -> list[str]:
+    """A sample row serialised once and split around its ``[field]`` markers: literal
+    XML at even positions, field names at odd ones. The namespace declarations lxml puts
+    on a detached element are dropped: the document's root declares the same prefixes."""
+    for t in row.iter(W_T):
+        if _MARKER.fullmatch((t.text or "").strip()):
+            t.set(XML_SPACE, "preserve")  # values may start or end with a space
+    xml = etree.tostring(row, encoding="unicode")
+    end = xml.index(">")
+    return _MARKER.split(_XMLNS.sub("", xml[:end]) + xml[end:])
+
+
+class RowStream:
+    """The overview's rows, kept as values until ``word/document.xml`` is written: the
+    placeholder rows in the serialised document are replaced by the rows' XML, a batch
+    at a time, so the whole table never sits in memory as a tree or one string."""
+
+    BATCH = 2_000
+
+    def __init__(self):
+        self._pending: dict[str, tuple[_PreparedTable, list[dict[str, str]]]] = {}
+
+    def placeholder(self, prepared: _PreparedTable, items: list[dict[str, str]]):
+        token = f"WIJKOPVOLGING-ROWS-{len(self._pending)}"
+        self._pending[token] = (prepared, items)
+        row = OxmlElement("w:tr")
+        cell = OxmlElement("w:tc")
+        paragraph = OxmlElement("w:p")
+        run = OxmlElement("w:r")
+        text = OxmlElement("w:t")
+        text.text = token
+        run.append(text)
+        paragraph.append(run)
+        cell.append(paragraph)
+        row.append(cell)
+        return row
+
+    def chunks(self, document_xml: bytes):
+        """``document_xml`` as UTF-8 chunks with every placeholder row replaced."""
+        if not self._pending:
+            yield document_xml
+            return
+        pattern = re.compile(
+            rb"<w:tr><w:tc><w:p><w:r><w:t>(WIJKOPVOLGING-ROWS-\d+)</w:t></w:r></w:p>"
+            rb"</w:tc></w:tr>")
+        position = 0
+        for match in pattern.finditer(document_xml):
+            yield document_xml[position:match.start()]
+            prepared, items = self._pending[match.group(1).decode()]
+            for start in range(0, len(items), self.BATCH):
+                batch = items[start:start + self.BATCH]
+                yield "".join(prepared.row_xml(values) for values in batch).encode("utf-8")
+            position = match.end()
+        yield document_xml[position:]
 
 
 def _prepared_tables(body) -> list[_PreparedTable]:
@@ -341,8 +413,9 @@ def render_overview(report, period: Period, *, path: Path | str, revised: bool =
         autoescape=True,
     )
     body = template.docx.element.body
+    streamed = RowStream()
     for kind, prepared in zip(KINDS, _prepared_tables(body), strict=True):
-        prepared.fill(KIND_LABELS_PLURAL[kind], rows[kind])
+        prepared.fill(KIND_LABELS_PLURAL[kind], rows[kind], streamed)
 
     set_core_properties(
         template.docx,
@@ -352,4 +425,5 @@ def render_overview(report, period: Period, *, path: Path | str, revised: bool =
         moment=zip_moment(period.peildatum),
         revision=2 if revised else 1,
     )
-    return save_docx(template, path, zip_moment(period.peildatum))
+    return save_docx(template, path, zip_moment(period.peildatum),
+                     streamed={"word/document.xml": streamed.chunks})

@@ -65,9 +65,13 @@ def zip_moment(day: dt.date) -> dt.datetime:
     return max(moment, ZIP_EPOCH)
 
 
-def deterministic_zip(data: bytes, moment: dt.datetime = ZIP_EPOCH) -> bytes:
+def deterministic_zip(data: bytes, moment: dt.datetime = ZIP_EPOCH,
+                      streamed: dict | None = None) -> bytes:
     """The zip archive ``data`` rewritten with every entry dated ``moment``, in a stable
-    order ([Content_Types].xml first, then as written) and with fixed attributes."""
+    order ([Content_Types].xml first, then as written) and with fixed attributes.
+
+    ``streamed`` maps an entry name to a function that turns the entry's bytes into the
+    chunks to write instead (the overview's rows go in this way)."""
     date_time = (moment.year, moment.month, moment.day, moment.hour, moment.minute,
                  moment.second)
     out = io.BytesIO()
@@ -80,7 +84,12 @@ def deterministic_zip(data: bytes, moment: dt.datetime = ZIP_EPOCH) -> bytes:
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.create_system = 0
                 info.external_attr = 0o600 << 16
-                target.writestr(info, source.read(name), compresslevel=6)
+                if streamed and name in streamed:
+                    with target.open(info, "w") as entry:  # level 6, as writestr's below
+                        for chunk in streamed[name](source.read(name)):
+                            entry.write(chunk)
+                else:
+                    target.writestr(info, source.read(name), compresslevel=6)
     return out.getvalue()
 
 
@@ -103,9 +112,10 @@ def set_core_properties(document, *, title: str, subject: str, moment: dt.dateti
     props.modified = moment
 
 
-def save_docx(document, path: Path | str, moment: dt.datetime = ZIP_EPOCH) -> Path:
+def save_docx(document, path: Path | str, moment: dt.datetime = ZIP_EPOCH,
+              streamed: dict | None = None) -> Path:
     """Save a python-docx (or docxtpl) document reproducibly to ``path``, atomically:
-    a reader never sees a half-written file."""
+    a reader never sees a half-written file. ``streamed``: see ``deterministic_zip``."""
     buffer = io.BytesIO()
     document.save(buffer)
-    return write_atomic(path, deterministic_zip(buffer.getvalue(), moment))
+    return write_atomic(path, deterministic_zip(buffer.getvalue(), moment, streamed))
