@@ -98,3 +98,38 @@ def test_a_month_that_does_not_start_a_period_is_refused_clearly():
     assert result.returncode != 0
     assert "2025-10 is geen begin van een rapportageperiode" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_demos_broken_records_reach_the_steward_report_with_their_rule(pipeline_run):
+    import csv
+
+    tmp, stdout = pipeline_run
+    report = printed_path(stdout, "Validatierapport")
+    with open(report.with_suffix(".csv"), encoding="utf-8-sig") as handle:
+        rules = {row["bronnummer"]: row["regel"] for row in csv.DictReader(handle, delimiter=";")
+                 if row["status"] == "in quarantaine"}
+    assert rules["990002"] == "onbekende_wijk"
+    assert rules["990003"] == "datum_voor_indiening"
+    assert rules["990004"] == "persoonsgegevens"
+    assert rules["990005"] == "persoonsgegevens"
+    assert {rules["990001"], rules["990006"]} == {"verplicht_veld"}
+    assert printed_path(stdout, "GX Data Docs").is_file()
+
+
+def test_the_letter_states_the_quarantine_count_and_no_document_holds_personal_data(
+        pipeline_run):
+    import zipfile
+
+    tmp, _ = pipeline_run
+    folder = tmp / "output/2026-09_2026-10"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    quarantined = sum(manifest["quarantine_by_reason"].values())
+    letter = zipfile.ZipFile(folder / "raadsinformatiebrief.docx").read("word/document.xml")
+    assert f"quarantaine: {quarantined}".encode() in letter
+    for name in ("raadsinformatiebrief.docx", "bijlage-overzicht.docx",
+                 "bijlage-overzicht.xlsx"):
+        with zipfile.ZipFile(folder / name) as document:
+            text = b"".join(document.read(n) for n in document.namelist()
+                            if n.endswith(".xml"))
+        for personal in (b"06-12345678", b"p.dejong@example.nl", b"mevrouw Jansen"):
+            assert personal not in text, (name, personal)
