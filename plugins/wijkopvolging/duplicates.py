@@ -104,3 +104,12 @@ def find_duplicates(items: pd.DataFrame, *, source_priority: Sequence[str],
             })
     kept = items.drop(index=dropped)
     return kept, pd.DataFrame(rows, columns=list(DUPLICATE_COLUMNS))
+
+
+def counted_once(config, items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(kept items, duplicates) for a warehouse snapshot: an item registered in two
+    sources counts once, from the source configured first."""
+    from wijkopvolging.reference import ReferenceData
+
+    return find_duplicates(items, source_priority=[s.name for s in config.sources],
+                           wijk_name=ReferenceData.load().canonical_wijk)

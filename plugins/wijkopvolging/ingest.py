@@ -16,16 +16,6 @@ from wijkopvolging.periods import AMSTERDAM
 from wijkopvolging.sources.mapping import EXTRACT_RULES
 
 
-def find_cross_source_duplicates(config: Config, items):
-    """(kept items, duplicates): an item registered in two sources counts once, from the
-    source configured first."""
-    from wijkopvolging.duplicates import find_duplicates
-    from wijkopvolging.reference import ReferenceData
-
-    return find_duplicates(items, source_priority=[s.name for s in config.sources],
-                           wijk_name=ReferenceData.load().canonical_wijk)
-
-
 def run_folder(config: Config, as_of: dt.datetime) -> Path:
     """Where an ingest's steward report and manifest go: ``<output>/validatie/<date>``."""
     local = as_of.astimezone(AMSTERDAM) if as_of.tzinfo else as_of
@@ -132,6 +122,7 @@ def load_source(config: Config, source_name: str, *, run_id: str,
 
 def write_ingest_report(config: Config, *, run_id: str, data_interval_end: dt.datetime) -> dict:
     """The steward report and the run manifest (reconciliation per source)."""
+    from wijkopvolging.duplicates import counted_once
     from wijkopvolging.validation import write_steward_report
 
     warehouse = _warehouse(config)
@@ -141,7 +132,7 @@ def write_ingest_report(config: Config, *, run_id: str, data_interval_end: dt.da
         # What each source had in quarantine before this run: fixed records show as such.
         previous = warehouse.findings_as_of(
             data_interval_end - dt.timedelta(microseconds=1))
-        duplicates = find_cross_source_duplicates(
+        duplicates = counted_once(
             config, warehouse.snapshot(data_interval_end))[1]
     finally:
         warehouse.dispose()

@@ -47,7 +47,7 @@ def _warehouse(config: Config):
 
 def take_snapshot(config: Config, period: Period, *, run_id: str) -> dict:
     """Select the period's items from the warehouse as of the report moment."""
-    from wijkopvolging.ingest import find_cross_source_duplicates
+    from wijkopvolging.duplicates import counted_once
     from wijkopvolging.periods import select_for_report
     from wijkopvolging.reference import ReferenceData
 
@@ -55,7 +55,7 @@ def take_snapshot(config: Config, period: Period, *, run_id: str) -> dict:
     warehouse = _warehouse(config)
     try:
         snapshot = warehouse.snapshot(report_as_of(period))
-        kept, duplicates = find_cross_source_duplicates(config, snapshot)
+        kept, duplicates = counted_once(config, snapshot)
         report = select_for_report(kept, period)
         report["gebied"] = report["wijk"].map(
             lambda wijk: reference.gebied_of(wijk) if reference.canonical_wijk(wijk) else None)

@@ -132,7 +132,7 @@ def make_week_lists(config, monday: dt.date, *, as_of: dt.datetime) -> dict:
 
     from wijkopvolging.atomic import file_sha256, write_atomic
     from wijkopvolging.documents.signalering_xlsx import write_signalering_xlsx
-    from wijkopvolging.ingest import find_cross_source_duplicates
+    from wijkopvolging.duplicates import counted_once
     from wijkopvolging.reference import ReferenceData
     from wijkopvolging.timeliness import TimelinessSettings, apply_timeliness
     from wijkopvolging.validation import publication_gate
@@ -143,7 +143,7 @@ def make_week_lists(config, monday: dt.date, *, as_of: dt.datetime) -> dict:
         snapshot = warehouse.snapshot(as_of)
     finally:
         warehouse.dispose()
-    kept, _ = find_cross_source_duplicates(config, snapshot)
+    kept, _ = counted_once(config, snapshot)
     kept = kept[kept["date_raised"] <= pd.Timestamp(monday)]
     timed = apply_timeliness(kept, monday, TimelinessSettings.from_mapping(config.settings))
     signals = select_signals(timed, monday)
