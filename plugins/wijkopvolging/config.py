@@ -82,10 +82,6 @@ class Config:
     def kenmerk_template(self) -> str:
         return str(self.settings.get("kenmerk", "WIJK/{slug}"))
 
-    @property
-    def earliest_date(self) -> dt.date:
-        return self.settings.get("earliest_date") or dt.date(2022, 3, 1)
-
 
 def _sqlite_url(url: str, root: Path) -> str:
     """Make ``sqlite:///relative.db`` relative to the project root, not the cwd."""

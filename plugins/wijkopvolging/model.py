@@ -51,9 +51,6 @@ ID = "item_id"  # "<source>:<source_record_id>", unique across sources
 SOURCE = "source"  # the configured source name
 ITEM_COLUMNS: tuple[str, ...] = (ID, SOURCE, *FIELD_NAMES)
 
-# Load metadata the warehouse adds to every stored version of an item.
-LOAD_COLUMNS: tuple[str, ...] = ("run_id", "valid_from", "content_hash")
-
 
 def naive_utc(moment):
     """A moment as a plain naive UTC ``datetime``, the way the databases store and compare

@@ -195,7 +195,7 @@ class Warehouse:
             frame["value"] = frame["value"].astype("object").where(frame["value"].notna())
             _insert(conn, quarantine, frame)
 
-    def findings_as_of(self, as_of: dt.datetime, *, run_id: str | None = None) -> pd.DataFrame:
+    def findings_as_of(self, as_of: dt.datetime) -> pd.DataFrame:
         """Each source's findings from its latest ingest at or before ``as_of``.
 
         A record fixed at the source leaves quarantine with the next ingest, because only
@@ -205,8 +205,6 @@ class Warehouse:
         query = sa.select(quarantine).join(
             latest, sa.and_(quarantine.c.run_id == latest.c.run_id,
                             quarantine.c.source == latest.c.source))
-        if run_id:
-            query = sa.select(quarantine).where(quarantine.c.run_id == run_id)
         with self.engine.connect() as conn:
             return pd.read_sql_query(query.order_by(quarantine.c.source, quarantine.c.row_no),
                                      conn)
