@@ -22,13 +22,14 @@ from wijkopvolging.airflow_support import (
     source_connection_url,
     source_zgw_connection,
 )
+from wijkopvolging.schedules import INGEST_CRON, TIMEZONE
 
 SOURCE_TASK = RETRY_WITH_BACKOFF  # a source that is down: 30 s, 1 min, 2 min …
 
 
 @dag(
     dag_id="wijkopvolging_ingest",
-    schedule=CronDataIntervalTimetable("0 5 * * *", timezone="Europe/Amsterdam"),
+    schedule=CronDataIntervalTimetable(INGEST_CRON, timezone=TIMEZONE),
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
@@ -40,7 +41,8 @@ def wijkopvolging_ingest():
     @task
     def list_sources() -> list[str]:
         """The configured source names; one mapped task each from here on."""
-        return [source.name for source in load_settings().sources]
+        with fail_clearly("configuratie"):
+            return [source.name for source in load_settings().sources]
 
     @task(**SOURCE_TASK)
     def extract(source_name: str, run_id=None, data_interval_start=None,
@@ -48,9 +50,9 @@ def wijkopvolging_ingest():
         """Read one source into staging, for this run's data interval."""
         from wijkopvolging.ingest import extract_source
 
-        config = load_settings()
-        source = config.source(source_name)
         with fail_clearly(f"source {source_name!r}"):
+            config = load_settings()
+            source = config.source(source_name)
             return extract_source(
                 config, source_name, run_id=run_id,
                 data_interval_start=data_interval_start, data_interval_end=data_interval_end,
@@ -80,8 +82,9 @@ def wijkopvolging_ingest():
         """Write the steward report and the run manifest; log where they are."""
         from wijkopvolging.ingest import write_ingest_report
 
-        paths = write_ingest_report(load_settings(), run_id=run_id,
-                                    data_interval_end=data_interval_end)
+        with fail_clearly("validatierapport"):
+            paths = write_ingest_report(load_settings(), run_id=run_id,
+                                        data_interval_end=data_interval_end)
         print(f"Validatierapport: {paths['html']}")
         return paths
 

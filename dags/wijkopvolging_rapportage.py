@@ -25,13 +25,14 @@ from wijkopvolging.airflow_support import (
     load_settings,
     notify_operations,
 )
+from wijkopvolging.schedules import REPORT_CRON, TIMEZONE
 
 PERIOD_PATTERN = r"^[0-9]{4}-(01|03|05|07|09|11)$"
 
 
 @dag(
     dag_id="wijkopvolging_rapportage",
-    schedule=CronDataIntervalTimetable("0 6 1 */2 *", timezone="Europe/Amsterdam"),
+    schedule=CronDataIntervalTimetable(REPORT_CRON, timezone=TIMEZONE),
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
@@ -67,7 +68,8 @@ def wijkopvolging_rapportage():
         from wijkopvolging.periods import Period
         from wijkopvolging.rapportage import take_snapshot
 
-        return take_snapshot(load_settings(), Period.parse(period), run_id=run_id)
+        with fail_clearly("momentopname"):
+            return take_snapshot(load_settings(), Period.parse(period), run_id=run_id)
 
     @task
     def publication_gate(period: str, run_id=None) -> dict:
@@ -84,7 +86,8 @@ def wijkopvolging_rapportage():
         from wijkopvolging.periods import Period
         from wijkopvolging.rapportage import compute_timeliness
 
-        return compute_timeliness(load_settings(), Period.parse(period), run_id=run_id)
+        with fail_clearly("tijdigheid"):
+            return compute_timeliness(load_settings(), Period.parse(period), run_id=run_id)
 
     @task
     def documents(period: str, run_id=None, params=None) -> dict:
@@ -94,10 +97,11 @@ def wijkopvolging_rapportage():
         from wijkopvolging.periods import Period
         from wijkopvolging.rapportage import write_documents
 
-        config, parsed = load_settings(), Period.parse(period)
-        paths = write_documents(config, parsed, run_id=run_id,
-                                kenmerk=(params or {}).get("kenmerk"),
-                                folder=candidate_folder(config, parsed))
+        with fail_clearly("documenten"):
+            config, parsed = load_settings(), Period.parse(period)
+            paths = write_documents(config, parsed, run_id=run_id,
+                                    kenmerk=(params or {}).get("kenmerk"),
+                                    folder=candidate_folder(config, parsed))
         for name, path in paths.items():
             print(f"{name}: {path}")
         return paths

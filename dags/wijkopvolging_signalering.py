@@ -18,11 +18,12 @@ from wijkopvolging.airflow_support import (
     load_settings,
     notify_operations,
 )
+from wijkopvolging.schedules import SIGNALERING_CRON, TIMEZONE
 
 
 @dag(
     dag_id="wijkopvolging_signalering",
-    schedule=CronDataIntervalTimetable("0 7 * * 1", timezone="Europe/Amsterdam"),
+    schedule=CronDataIntervalTimetable(SIGNALERING_CRON, timezone=TIMEZONE),
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
@@ -48,7 +49,8 @@ def wijkopvolging_signalering():
         from wijkopvolging.signalering import deliver_week_lists
 
         monday = data_interval_end.astimezone(AMSTERDAM).date()
-        return deliver_week_lists(load_settings(), monday, run_id=run_id)
+        with fail_clearly("signalering versturen"):
+            return deliver_week_lists(load_settings(), monday, run_id=run_id)
 
     deliver(make_lists())
 

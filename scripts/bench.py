@@ -96,7 +96,7 @@ def run_size(n: int, tmp: Path, pdf_max: int) -> None:
     from wijkopvolging.periods import Period, select_for_report
     from wijkopvolging.reference import ReferenceData
     from wijkopvolging.sources import extract
-    from wijkopvolging.timeliness import TimelinessSettings, apply_timeliness
+    from wijkopvolging.timeliness import apply_timeliness
     from wijkopvolging.validation import validate_extract
     from wijkopvolging.warehouse import Warehouse
 
@@ -155,7 +155,7 @@ def run_size(n: int, tmp: Path, pdf_max: int) -> None:
         report["gebied"] = report["wijk"].map(reference.gebied_of)
     with stage("timeliness", len(report)):
         report = apply_timeliness(report, period.peildatum,
-                                  TimelinessSettings.from_mapping(config.settings))
+                                  config.settings.timeliness)
     warehouse.dispose()
     with stage("letter", len(report)):
         letter = render_letter(report, period, kenmerk="BENCH", letter_date=period.end,

@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         findings = validate_extract(
             items, source="demo", reference=reference,
-            interval_end=dt.datetime(2024, 3, 12, tzinfo=dt.UTC), settings={},
+            interval_end=dt.datetime(2024, 3, 12, tzinfo=dt.UTC), settings=None,
             run_id="bench", gx_dir=gx_dir, timings=timings)
         total = time.perf_counter() - started
 

@@ -20,15 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))
 
-from wijkopvolging.config import ConfigError, load_config  # noqa: E402
-from wijkopvolging.ingest import run_folder  # noqa: E402
-from wijkopvolging.periods import AMSTERDAM, NotAPeriodStart, Period  # noqa: E402
-from wijkopvolging.rapportage import period_folder, report_as_of  # noqa: E402
-from wijkopvolging.signalering import week_folder  # noqa: E402
-from wijkopvolging.validation import data_docs_index  # noqa: E402
-
-INGEST_HOUR = 5  # the ingest DAG's daily run, 05:00 Europe/Amsterdam
-SIGNALERING_HOUR = 7  # the signalering DAG's Monday run
+from wijkopvolging.config import load_config  # noqa: E402
+from wijkopvolging.errors import ExpectedError  # noqa: E402
+from wijkopvolging.periods import Period  # noqa: E402
+from wijkopvolging.schedules import ingest_at, report_as_of, signalering_at  # noqa: E402
 
 
 def run_dag(dag_id: str, logical_date: dt.datetime, log_dir: Path) -> None:
@@ -58,11 +53,16 @@ def main() -> None:
     parser.add_argument("--period", help="first month of the period, e.g. 2025-09")
     parser.add_argument("--no-demo", action="store_true", help="do not (re)fill demo sources")
     args = parser.parse_args()
+    # Settings and period are checked before any work: a wrong one stops here, in one line.
     try:
         period = Period.parse(args.period) if args.period else Period.last_complete(dt.date.today())
         config = load_config()
-    except (NotAPeriodStart, ValueError, ConfigError) as exc:
+    except ExpectedError as exc:
         sys.exit(f"make run: {exc}")
+    from wijkopvolging.ingest import run_folder
+    from wijkopvolging.rapportage import period_folder
+    from wijkopvolging.signalering import week_folder
+    from wijkopvolging.validation import data_docs_index
 
     print(f"Periode: {period.label} (peildatum {period.peildatum:%d-%m-%Y})")
     if not args.no_demo:
@@ -82,17 +82,16 @@ def main() -> None:
 
     log_dir = Path(os.environ.get("AIRFLOW_HOME", ROOT / ".airflow")) / "make-run"
     log_dir.mkdir(parents=True, exist_ok=True)
-    ingest_at = dt.datetime.combine(period.end, dt.time(INGEST_HOUR), tzinfo=AMSTERDAM)
-    run_dag("wijkopvolging_ingest", ingest_at, log_dir)
+    ingest_moment = ingest_at(period.end)
+    run_dag("wijkopvolging_ingest", ingest_moment, log_dir)
     run_dag("wijkopvolging_rapportage", report_as_of(period), log_dir)
     # The early-warning lists of the first Monday after the period.
     monday = period.end + dt.timedelta(days=(7 - period.end.weekday()) % 7)
-    signalering_at = dt.datetime.combine(monday, dt.time(SIGNALERING_HOUR), tzinfo=AMSTERDAM)
-    run_dag("wijkopvolging_signalering", signalering_at, log_dir)
+    run_dag("wijkopvolging_signalering", signalering_at(monday), log_dir)
 
     manifest = json.loads((period_folder(config, period) / "manifest.json").read_text())
     folder = period_folder(config, period)
-    report = run_folder(config, ingest_at)
+    report = run_folder(config, ingest_moment)
     print()
     print(f"Raadsinformatiebrief: {folder / 'raadsinformatiebrief.docx'}")
     print(f"Overzicht (bijlage):  {folder / 'bijlage-overzicht.docx'}")

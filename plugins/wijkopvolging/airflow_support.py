@@ -64,21 +64,19 @@ def source_zgw_connection(source):
 
 @contextmanager
 def fail_clearly(what: str):
-    """Turn trouble a retry cannot fix (bad config, a missing column, lost records,
-    personal data, a bad parameter) into a one-line task failure without retries, naming
-    ``what``. Other errors (a source that is down) keep their retries."""
+    """Turn expected trouble (any ``ExpectedError``: a wrong setting or reference file, a
+    source lacking a column, lost records, personal data, a bad parameter) into a one-line
+    task failure without retries, naming ``what``. Anything else (a source or mail server
+    that is down, a bug) passes unchanged: traceback and the task's retries."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from wijkopvolging.config import ConfigError
-    from wijkopvolging.sources import SourceAccessDenied, SourceSchemaError
-    from wijkopvolging.validation import PublicationBlocked
-    from wijkopvolging.warehouse import ReconciliationError
+    from wijkopvolging.errors import ExpectedError
 
     try:
         yield
-    except (ConfigError, SourceSchemaError, SourceAccessDenied, ReconciliationError,
-            PublicationBlocked, ValueError) as exc:
-        raise AirflowFailException(f"{what}: {exc}") from None
+    except ExpectedError as exc:
+        message = " ".join(str(exc).split("\n"))  # one line, whatever the message holds
+        raise AirflowFailException(f"{what}: {message}") from None
 
 
 # Retries for tasks that talk to another system (a source, the SMTP server): 1, 2, 4 …

@@ -2,23 +2,29 @@
 
 ``include/config/wijkopvolging.yaml`` by default; ``WIJKOPVOLGING_CONFIG`` names another.
 No secrets live in it: database passwords and API secrets come from Airflow connections
-or environment variables. A wrong file stops with one line naming the file and the key.
+or environment variables. Every section is parsed into frozen, typed objects when the file
+is loaded, so a wrong value or an unknown key (anywhere) stops before any work starts,
+with one line naming the file and the key.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
+from wijkopvolging.errors import ExpectedError
 from wijkopvolging.model import FIELD_NAMES, KINDS
+from wijkopvolging.timeliness import TimelinessSettings
 
 SOURCE_TYPES = ("sql", "file", "zgw")
 
 
-class ConfigError(Exception):
+class ConfigError(ExpectedError):
     """The configuration file is missing or wrong; the message names file and key."""
 
 
@@ -61,6 +67,42 @@ class DeliveryConfig:
         return self.alert_conn_id or self.smtp_conn_id
 
 
+KENMERK_FIELDS = ("slug", "first_month", "year")  # what a kenmerk template may use
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The ``settings`` section: how deadlines are computed, which records are too old
+    to be real, and the letter's kenmerk."""
+
+    timeliness: TimelinessSettings = TimelinessSettings()
+    earliest_date: dt.date = dt.date(2022, 3, 1)  # the wijkraden started in March 2022
+    kenmerk: str = "WIJK/{slug}"  # ons kenmerk; {slug}, {first_month}, {year}
+
+    @property
+    def term_days(self) -> int:
+        return self.timeliness.term_days
+
+
+def _frozen_addresses(table: Mapping[str, tuple[str, ...]] | None = None) -> Mapping:
+    return MappingProxyType(dict(table or {}))
+
+
+@dataclass(frozen=True)
+class SignaleringConfig:
+    """The ``signalering`` section: who gets the weekly early-warning lists.
+
+    ``wijk_mt`` and ``wethouder_staf`` map a name to its addresses; the ``*_address``
+    patterns (with ``{slug}``) serve everyone not listed; ``send_empty`` also sends a list
+    without rows."""
+
+    wijk_mt: Mapping[str, tuple[str, ...]] = field(default_factory=_frozen_addresses)
+    wethouder_staf: Mapping[str, tuple[str, ...]] = field(default_factory=_frozen_addresses)
+    wijk_mt_address: str | None = None
+    wethouder_staf_address: str | None = None
+    send_empty: bool = False
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path
@@ -68,19 +110,15 @@ class Config:
     output_dir: Path
     gx_dir: Path
     sources: tuple[SourceConfig, ...]
-    settings: dict[str, Any]
+    settings: Settings = Settings()
     delivery: DeliveryConfig = DeliveryConfig()
-    signalering: dict[str, Any] = field(default_factory=dict)  # see signalering.recipients
+    signalering: SignaleringConfig = SignaleringConfig()
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:
             if source.name == name:
                 return source
         raise ConfigError(f"{self.path}: sources: no source named {name!r}")
-
-    @property
-    def kenmerk_template(self) -> str:
-        return str(self.settings.get("kenmerk", "WIJK/{slug}"))
 
 
 def _sqlite_url(url: str, root: Path) -> str:
@@ -118,9 +156,14 @@ def _parse_source(name: str, raw: Any, path: Path, root: Path) -> SourceConfig:
                 f"(canonical fields: {', '.join(FIELD_NAMES)})"
             )
     values = raw.get("values") or {}
+    if not isinstance(values, dict):
+        raise ConfigError(f"{path}: {where}values: expected 'field: {{source value: value}}'")
     for canonical, table in values.items():
         if canonical not in FIELD_NAMES:
             raise ConfigError(f"{path}: {where}values.{canonical}: unknown field {canonical!r}")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: {where}values.{canonical}: expected "
+                              "'source value: canonical value'")
         if canonical == "kind":
             for source_value, kind_value in table.items():
                 if kind_value not in KINDS:
@@ -128,7 +171,11 @@ def _parse_source(name: str, raw: Any, path: Path, root: Path) -> SourceConfig:
                         f"{path}: {where}values.kind.{source_value}: {kind_value!r} "
                         f"is not one of {', '.join(KINDS)}"
                     )
+    for flag in ("full_extract", "demo"):
+        if flag in raw and not isinstance(raw[flag], bool):
+            raise ConfigError(f"{path}: {where}{flag}: expected true or false")
     if kind == "sql":
+        _check_keys(raw, SQL_KEYS, where, path)
         if not raw.get("url") and not raw.get("conn_id"):
             raise ConfigError(f"{path}: {where}url: a sql source needs 'url' or 'conn_id'")
         if not raw.get("query") and not raw.get("table"):
@@ -157,6 +204,7 @@ def _parse_source(name: str, raw: Any, path: Path, root: Path) -> SourceConfig:
     )
 
 
+SQL_KEYS = ("url", "conn_id", "query", "table", "demo")
 FILE_KEYS = ("folder", "patterns", "sheet", "aliases", "defaults", "header_search_rows", "demo")
 ZGW_KEYS = ("conn_id", "zaaktypen", "eigenschappen", "tussenbericht_statustype", "incremental",
             "overlap_days", "timeout_seconds", "retries", "demo")
@@ -267,25 +315,83 @@ SIGNALERING_KEYS = ("wijk_mt", "wethouder_staf", "wijk_mt_address", "wethouder_s
                     "send_empty")
 
 
-def _parse_signalering(raw: Any, path: Path) -> dict[str, Any]:
+def _parse_signalering(raw: Any, path: Path) -> SignaleringConfig:
     """Addresses for the weekly early-warning lists, per wijk and per wethouder."""
     if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: signalering: expected a mapping")
-    for key, value in raw.items():
-        if key not in SIGNALERING_KEYS:
-            raise ConfigError(f"{path}: signalering.{key}: unknown key "
-                              f"(known: {', '.join(SIGNALERING_KEYS)})")
-        if key in ("wijk_mt", "wethouder_staf"):
-            if not isinstance(value, dict):
-                raise ConfigError(f"{path}: signalering.{key}: expected 'name: [addresses]'")
-            for name, addresses in value.items():
-                _addresses(addresses, f"signalering.{key}.{name}", path)
-        if key.endswith("_address") and (not isinstance(value, str) or "@" not in value):
+        return SignaleringConfig()
+    _check_section(raw, SIGNALERING_KEYS, "signalering", path)
+    tables = {}
+    for key in ("wijk_mt", "wethouder_staf"):
+        value = raw.get(key) or {}
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path}: signalering.{key}: expected 'name: [addresses]'")
+        tables[key] = _frozen_addresses(
+            {str(name): _addresses(addresses, f"signalering.{key}.{name}", path)
+             for name, addresses in value.items()})
+    patterns = {}
+    for key in ("wijk_mt_address", "wethouder_staf_address"):
+        value = raw.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str) or "@" not in value:
             raise ConfigError(f"{path}: signalering.{key}: expected an address pattern like "
                               "'wijkmt.{slug}@rotterdam.nl'")
-    return dict(raw)
+        try:
+            value.format(slug="wijk")
+        except (KeyError, IndexError, ValueError):
+            raise ConfigError(f"{path}: signalering.{key}: {value!r} may only use {{slug}}"
+                              ) from None
+        patterns[key] = value
+    send_empty = raw.get("send_empty", False)
+    if not isinstance(send_empty, bool):
+        raise ConfigError(f"{path}: signalering.send_empty: expected true or false, "
+                          f"got {send_empty!r}")
+    return SignaleringConfig(**tables, **patterns, send_empty=send_empty)
+
+
+SETTINGS_KEYS = ("term_days", "holiday_rule", "extra_holidays", "earliest_date", "kenmerk")
+TIMELINESS_KEYS = ("term_days", "holiday_rule", "extra_holidays")
+
+
+def _parse_settings(raw: Any, path: Path) -> Settings:
+    """Deadlines (``TimelinessSettings`` checks its own keys), earliest date, kenmerk."""
+    if raw is None:
+        return Settings()
+    _check_section(raw, SETTINGS_KEYS, "settings", path)
+    try:
+        timeliness = TimelinessSettings.from_mapping(
+            {key: raw[key] for key in TIMELINESS_KEYS if key in raw})
+    except ValueError as exc:  # its message starts with the key
+        raise ConfigError(f"{path}: settings.{exc}") from None
+    values: dict[str, Any] = {"timeliness": timeliness}
+    if raw.get("earliest_date") is not None:
+        earliest = raw["earliest_date"]
+        if not isinstance(earliest, dt.date) or isinstance(earliest, dt.datetime):
+            raise ConfigError(f"{path}: settings.earliest_date: expected a date like "
+                              f"2022-03-01, got {earliest!r}")
+        values["earliest_date"] = earliest
+    if raw.get("kenmerk") is not None:
+        kenmerk = raw["kenmerk"]
+        try:
+            if not isinstance(kenmerk, str):
+                raise ValueError
+            kenmerk.format(slug="2024-01_2024-02", first_month="2024-01", year=2024)
+        except (KeyError, IndexError, ValueError):
+            known = ", ".join(f"{{{name}}}" for name in KENMERK_FIELDS)
+            raise ConfigError(f"{path}: settings.kenmerk: {kenmerk!r} is not a kenmerk "
+                              f"template; it may use {known}") from None
+        values["kenmerk"] = kenmerk
+    return Settings(**values)
+
+
+def _check_section(raw: Any, allowed: tuple[str, ...], where: str, path: Path) -> None:
+    """A section is a mapping of known keys; anything else names the key."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: {where}: expected a mapping")
+    for key in raw:
+        if key not in allowed:
+            raise ConfigError(
+                f"{path}: {where}.{key}: unknown key (known: {', '.join(allowed)})")
 
 
 DELIVERY_KEYS = ("griffie", "from_email", "smtp_conn_id", "ops_alert_to", "alert_conn_id")
@@ -305,12 +411,11 @@ def _addresses(value: Any, key: str, path: Path) -> tuple[str, ...]:
 def _parse_delivery(raw: Any, path: Path) -> DeliveryConfig:
     if raw is None:
         return DeliveryConfig()
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: delivery: expected a mapping")
-    for key in raw:
-        if key not in DELIVERY_KEYS:
-            raise ConfigError(
-                f"{path}: delivery.{key}: unknown key (known: {', '.join(DELIVERY_KEYS)})")
+    _check_section(raw, DELIVERY_KEYS, "delivery", path)
+    for key in ("smtp_conn_id", "alert_conn_id"):
+        if raw.get(key) is not None and not isinstance(raw[key], str):
+            raise ConfigError(f"{path}: delivery.{key}: expected the id of an Airflow "
+                              f"connection, got {raw[key]!r}")
     from_email = raw.get("from_email") or None
     if from_email is not None:
         (from_email,) = _addresses(from_email, "delivery.from_email", path)
@@ -348,9 +453,15 @@ def load_config(path: str | Path | None = None) -> Config:
             raise ConfigError(f"{path}: {key}: unknown key (known: {', '.join(sorted(known))})")
 
     warehouse = raw.get("warehouse") or {}
+    _check_section(warehouse, ("url",), "warehouse", path)
     url = os.environ.get("WIJKOPVOLGING_WAREHOUSE_URL") or _require(
         warehouse, "url", "warehouse.", path
     )
+    if not isinstance(url, str):
+        raise ConfigError(f"{path}: warehouse.url: expected a database URL, got {url!r}")
+    for key in ("output_dir", "gx_dir"):
+        if key in raw and (not isinstance(raw[key], str) or not raw[key]):
+            raise ConfigError(f"{path}: {key}: expected a folder, got {raw[key]!r}")
     output_dir = Path(os.environ.get("WIJKOPVOLGING_OUTPUT_DIR") or raw.get("output_dir", "output"))
     gx_dir = Path(os.environ.get("WIJKOPVOLGING_GX_DIR") or raw.get("gx_dir", ".gx"))
 
@@ -359,23 +470,13 @@ def load_config(path: str | Path | None = None) -> Config:
         raise ConfigError(f"{path}: sources: expected a mapping of source name to settings")
     sources = tuple(_parse_source(n, s, path, root) for n, s in sources_raw.items())
 
-    settings = raw.get("settings") or {}
-    if not isinstance(settings, dict):
-        raise ConfigError(f"{path}: settings: expected a mapping")
-    for key in ("term_days",):
-        if key in settings and not isinstance(settings[key], int):
-            raise ConfigError(f"{path}: settings.{key}: expected a whole number of days")
-    for key in ("earliest_date",):
-        if key in settings and not isinstance(settings[key], dt.date):
-            raise ConfigError(f"{path}: settings.{key}: expected a date like 2022-03-01")
-
     return Config(
         path=path,
         warehouse_url=_sqlite_url(str(url), root),
         output_dir=output_dir if output_dir.is_absolute() else root / output_dir,
         gx_dir=gx_dir if gx_dir.is_absolute() else root / gx_dir,
         sources=sources,
-        settings=dict(settings),
+        settings=_parse_settings(raw.get("settings"), path),
         delivery=_parse_delivery(raw.get("delivery"), path),
         signalering=_parse_signalering(raw.get("signalering"), path),
     )

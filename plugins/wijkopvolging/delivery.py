@@ -49,6 +49,7 @@ from wijkopvolging.atomic import (  # noqa: F401 (part of delivery's interface)
     sweep_temporary_files,
     write_atomic,
 )
+from wijkopvolging.errors import ExpectedError
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +60,13 @@ NOT_DELIVERED = "niet-geleverd"  # sub-folder for a changed set that was not sen
 COMPARED_SUFFIX = ".docx"  # deterministic documents; PDFs carry a creation time
 
 
-class DeliveryError(RuntimeError):
+class DeliveryError(ExpectedError):
     """The documents could not be delivered; the message says what to do."""
+
+
+class MailNotSent(RuntimeError):
+    """The SMTP server could not be reached or refused the message. Not an
+    ``ExpectedError``: the task's retries may well get through later."""
 
 
 # -- the set ---------------------------------------------------------------------------
@@ -228,7 +234,7 @@ def smtp_connection_configured(conn_id: str) -> bool:
 
 def send_mail(mail: GriffieMail, conn_id: str) -> None:
     """Send through the Airflow SMTP connection; a server that cannot be reached raises
-    ``DeliveryError`` (the task's retries then try again)."""
+    ``MailNotSent`` (the task's retries then try again)."""
     import smtplib
 
     from airflow.providers.smtp.hooks.smtp import SmtpHook
@@ -240,7 +246,7 @@ def send_mail(mail: GriffieMail, conn_id: str) -> None:
                 html_content=mail.html, files=[str(p) for p in mail.attachments],
                 custom_headers=dict(mail.headers))
     except (OSError, smtplib.SMTPException) as exc:
-        raise DeliveryError(
+        raise MailNotSent(
             f"SMTP connection {conn_id!r}: could not send the e-mail to "
             f"{', '.join(mail.to)} ({type(exc).__name__}: {exc}); the documents are in the "
             f"drop folder, nothing was recorded as delivered") from exc

@@ -12,11 +12,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+from wijkopvolging.errors import ExpectedError
+from wijkopvolging.schedules import AMSTERDAM, REPORT_CRON, TIMEZONE
+
 PERIOD_MONTHS = 2
 START_MONTHS = (1, 3, 5, 7, 9, 11)
 _START_MONTHS_NL = "januari, maart, mei, juli, september of november"
@@ -24,7 +25,11 @@ _START_MONTHS_EN = "January, March, May, July, September or November"
 _PARSE_PATTERN = re.compile(r"(\d{4})-(\d{2})(?:_(\d{4})-(\d{2}))?")
 
 
-class NotAPeriodStart(ValueError):
+class PeriodError(ExpectedError, ValueError):
+    """Text, month or data interval that is no report period; the message says why."""
+
+
+class NotAPeriodStart(PeriodError):
     """A month (or date) was given as the start of a period but does not begin one."""
 
 
@@ -69,7 +74,7 @@ class Period:
             )
         end = _month_start(start.year, start.month + PERIOD_MONTHS)
         if self.end is not None and _as_date(self.end) != end:
-            raise ValueError(
+            raise PeriodError(
                 f"a period starting {start.isoformat()} ends on {end.isoformat()}, "
                 f"not {_as_date(self.end).isoformat()}"
             )
@@ -83,7 +88,7 @@ class Period:
         """The period beginning in ``year``-``month``; ``NotAPeriodStart`` for a month
         that begins none (e.g. February or October)."""
         if not 1 <= month <= 12:
-            raise ValueError(
+            raise PeriodError(
                 f"{year:04d}-{month:02d} is geen geldige maand ({year:04d}-{month:02d} "
                 "is not a valid month)"
             )
@@ -104,14 +109,14 @@ class Period:
         ``"2025-09_2025-10"``; a clear ``ValueError`` for anything else."""
         match = _PARSE_PATTERN.fullmatch(str(text).strip())
         if not match:
-            raise ValueError(
+            raise PeriodError(
                 f"{text!r} is geen periode; verwacht JJJJ-MM, bijvoorbeeld 2025-09 "
                 f"({text!r} is not a period; expected YYYY-MM, e.g. 2025-09)"
             )
         period = cls.starting(int(match[1]), int(match[2]))
         last_month = f"{period.peildatum:%Y-%m}"
         if match[3] is not None and f"{match[3]}-{match[4]}" != last_month:
-            raise ValueError(
+            raise PeriodError(
                 f"{text!r} is geen periode: {period.first_month} loopt tot en met {last_month} "
                 f"({text!r} is not a period: expected {period.slug})"
             )
@@ -121,15 +126,15 @@ class Period:
     def from_data_interval(cls, start: dt.datetime, end: dt.datetime) -> Period:
         """The period an Airflow data interval covers.
 
-        The report DAG runs on ``CronDataIntervalTimetable("0 6 1 */2 *",
-        timezone="Europe/Amsterdam")``, so its interval runs from 06:00 Amsterdam time on
-        the first day of a period to 06:00 on the first day of the next. Both ends are
+        The report DAG runs on ``schedules.REPORT_CRON`` in Europe/Amsterdam, so its
+        interval runs from that hour on the first day of a period to the same hour on the
+        first day of the next. Both ends are
         read in Europe/Amsterdam (the UTC offset differs across DST); a mismatch raises
         ``ValueError``.
         """
         for name, moment in (("start", start), ("end", end)):
             if not isinstance(moment, dt.datetime) or moment.tzinfo is None:
-                raise ValueError(
+                raise PeriodError(
                     f"data interval {name} {moment!r} must be a timezone-aware datetime"
                 )
         first = start.astimezone(AMSTERDAM).date()
@@ -138,11 +143,11 @@ class Period:
             raise NotAPeriodStart(
                 f"data interval start {start.isoformat()} is {first.isoformat()} in "
                 f"Amsterdam, not the first day of a report period; the schedule should "
-                f'be "0 6 1 */2 *" in Europe/Amsterdam'
+                f'be "{REPORT_CRON}" in {TIMEZONE}'
             )
         period = cls(first)
         if last != period.end:
-            raise ValueError(
+            raise PeriodError(
                 f"data interval {start.isoformat()} – {end.isoformat()} is not one report "
                 f"period: it should end on {period.end.isoformat()} (Amsterdam), "
                 f"not {last.isoformat()}"

@@ -7,30 +7,24 @@ history, so a re-issue of a past period shows what was known then, not today's d
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 from pathlib import Path
 
 from wijkopvolging.config import Config
-from wijkopvolging.periods import AMSTERDAM, Period
+from wijkopvolging.periods import Period
+from wijkopvolging.schedules import report_as_of
 
-REPORT_HOUR = 6  # the report DAG runs at 06:00 Europe/Amsterdam on the period's first day after
 LETTER_NAME = "raadsinformatiebrief.docx"
 OVERVIEW_NAME = "bijlage-overzicht.docx"
 OVERVIEW_XLSX_NAME = "bijlage-overzicht.xlsx"  # the same rows, for sorting and filtering
-
-
-def report_as_of(period: Period) -> dt.datetime:
-    """The moment a period's report describes the warehouse at (tz-aware)."""
-    return dt.datetime.combine(period.end, dt.time(REPORT_HOUR), tzinfo=AMSTERDAM)
 
 
 def kenmerk_for(config: Config, period: Period, override: str | None = None) -> str:
     """The letter's kenmerk: a run parameter wins over the configured template."""
     if override:
         return override
-    return config.kenmerk_template.format(slug=period.slug, first_month=period.first_month,
+    return config.settings.kenmerk.format(slug=period.slug, first_month=period.first_month,
                                           year=period.start.year)
 
 
@@ -86,13 +80,12 @@ def check_publication_gate(config: Config, period: Period, *, run_id: str) -> di
 
 def compute_timeliness(config: Config, period: Period, *, run_id: str) -> dict:
     """Deadline and status at the peildatum for every item in the report."""
-    from wijkopvolging.timeliness import TimelinessSettings, apply_timeliness
+    from wijkopvolging.timeliness import apply_timeliness
 
-    settings = TimelinessSettings.from_mapping(config.settings)
     warehouse = _warehouse(config)
     try:
         report = warehouse.read_report_items(run_id)
-        report = apply_timeliness(report, period.peildatum, settings)
+        report = apply_timeliness(report, period.peildatum, config.settings.timeliness)
         warehouse.write_report_items(run_id, period.slug, report)
     finally:
         warehouse.dispose()

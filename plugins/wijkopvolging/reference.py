@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from wijkopvolging.config import project_root
+from wijkopvolging.errors import ExpectedError
 
 GEBIEDEN_FILE = "gebieden.yaml"
 WIJKEN_FILE = "wijken.yaml"
@@ -35,7 +36,7 @@ DORPSRAAD = "dorpsraad"
 RAAD_TYPES = (WIJKRAAD, DORPSRAAD)
 
 
-class ReferenceDataError(Exception):
+class ReferenceDataError(ExpectedError):
     """A reference data file is missing or wrong; the message names the file and entry."""
 
 

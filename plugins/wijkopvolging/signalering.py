@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from wijkopvolging.config import SignaleringConfig
 from wijkopvolging.timeliness import OPEN_BINNEN_TERMIJN, OPEN_VERLOPEN
 
 HORIZON_DAYS = 14  # "deadline within the next 14 days", counted from the Monday
@@ -73,35 +74,30 @@ def select_signals(items: pd.DataFrame, monday: dt.date) -> pd.DataFrame:
     return selected.sort_values(["deadline", "wijk", "item_id"]).reset_index(drop=True)
 
 
-def recipients(signals: pd.DataFrame, settings: dict, *, wijken, wethouders) -> list[Recipient]:
+def recipients(signals: pd.DataFrame, settings: SignaleringConfig, *, wijken,
+               wethouders) -> list[Recipient]:
     """Everyone who gets a list this week, with their addresses from the configuration.
 
-    ``settings`` is the ``signalering`` config section: ``wijk_mt`` and ``wethouder_staf``
-    map a name to addresses, ``wijk_mt_address``/``wethouder_staf_address`` are patterns
-    with ``{slug}`` for the rest; ``send_empty`` also lists recipients without signals.
+    ``settings`` is the ``signalering`` section: ``wijk_mt`` and ``wethouder_staf`` map a
+    name to addresses, ``wijk_mt_address``/``wethouder_staf_address`` are patterns with
+    ``{slug}`` for the rest; ``send_empty`` also lists recipients without signals.
     ``wijken``/``wethouders`` are the names that can receive a list.
     """
-    send_empty = bool(settings.get("send_empty", False))
     out = []
-    for kind, names, explicit_key, pattern_key in (
-        ("wijk", wijken, "wijk_mt", "wijk_mt_address"),
-        ("wethouder", wethouders, "wethouder_staf", "wethouder_staf_address"),
+    for kind, names, explicit, pattern in (
+        ("wijk", wijken, settings.wijk_mt, settings.wijk_mt_address),
+        ("wethouder", wethouders, settings.wethouder_staf, settings.wethouder_staf_address),
     ):
         column = "wijk" if kind == "wijk" else "wethouder"
         with_signals = set(signals[column].dropna())
-        explicit = settings.get(explicit_key) or {}
-        pattern = settings.get(pattern_key)
         for name in sorted(names):
-            if name not in with_signals and not send_empty:
+            if name not in with_signals and not settings.send_empty:
                 continue
             addresses = explicit.get(name)
             if addresses is None and pattern:
-                addresses = [pattern.format(slug=slugify(name))]
-            if not addresses:
-                continue
-            if isinstance(addresses, str):
-                addresses = [addresses]
-            out.append(Recipient(kind, name, tuple(addresses)))
+                addresses = (pattern.format(slug=slugify(name)),)
+            if addresses:
+                out.append(Recipient(kind, name, tuple(addresses)))
     return out
 
 
@@ -134,7 +130,7 @@ def make_week_lists(config, monday: dt.date, *, as_of: dt.datetime) -> dict:
     from wijkopvolging.documents.signalering_xlsx import write_signalering_xlsx
     from wijkopvolging.duplicates import counted_once
     from wijkopvolging.reference import ReferenceData
-    from wijkopvolging.timeliness import TimelinessSettings, apply_timeliness
+    from wijkopvolging.timeliness import apply_timeliness
     from wijkopvolging.validation import publication_gate
     from wijkopvolging.warehouse import Warehouse
 
@@ -145,7 +141,7 @@ def make_week_lists(config, monday: dt.date, *, as_of: dt.datetime) -> dict:
         warehouse.dispose()
     kept, _ = counted_once(config, snapshot)
     kept = kept[kept["date_raised"] <= pd.Timestamp(monday)]
-    timed = apply_timeliness(kept, monday, TimelinessSettings.from_mapping(config.settings))
+    timed = apply_timeliness(kept, monday, config.settings.timeliness)
     signals = select_signals(timed, monday)
     publication_gate(signals)
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from wijkopvolging.errors import ExpectedError
 from wijkopvolging.labels import format_date_nl
 
 DEFAULT_TERM_DAYS = 42  # six weeks, Awb 6:8
@@ -37,6 +38,10 @@ OPEN_VERLOPEN = "open_verlopen"
 STATUS_CODES: tuple[str, ...] = (OP_TIJD, TE_LAAT, OPEN_BINNEN_TERMIJN, OPEN_VERLOPEN)
 
 _WEEKDAYS_NL = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+
+
+class HolidaysUnknown(ExpectedError, ValueError):
+    """An item's deadline falls in a year before the Atw holidays are computed."""
 
 
 class PeildatumBeforeStart(ValueError):
@@ -107,7 +112,7 @@ def easter_sunday(year: int) -> dt.date:
 @lru_cache(maxsize=512)
 def _atw_holidays_named(year: int) -> tuple[tuple[dt.date, str], ...]:
     if year < FIRST_KINGS_DAY_YEAR:
-        raise ValueError(
+        raise HolidaysUnknown(
             f"Atw-feestdagen are only computed from {FIRST_KINGS_DAY_YEAR} on (King's Day); "
             f"got year {year}. Check the item's date, or switch the holiday rule off."
         )
@@ -179,7 +184,8 @@ class TimelinessSettings:
         ``term_days``, ``holiday_rule`` and ``extra_holidays`` (dates or ISO strings).
 
         Missing keys keep their defaults; keys other modules own (``kenmerk``, ...) are
-        ignored. A wrong value raises ``ValueError`` naming the key.
+        ignored. A wrong value raises ``ValueError`` whose message starts with the key
+        (``config.load_config`` turns it into a ``ConfigError`` naming file and key).
         """
         mapping = mapping or {}
         kwargs: dict[str, Any] = {}

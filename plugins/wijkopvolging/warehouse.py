@@ -15,6 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from wijkopvolging.config import ensure_sqlite_folder
+from wijkopvolging.errors import ExpectedError
 from wijkopvolging.model import (
     DATE_FIELDS,
     FIELD_NAMES,
@@ -123,7 +124,7 @@ deliveries = sa.Table(
 )
 
 
-class ReconciliationError(Exception):
+class ReconciliationError(ExpectedError):
     """Extracted records do not equal loaded plus quarantined: something was lost."""
 
 

@@ -131,12 +131,11 @@ def _base_airflow_env(home: Path) -> dict[str, str]:
 # ----------------------------------------------------------------------------- project
 
 def ingest_moment(period) -> dt.datetime:
-    """The logical date of the ingest that closes ``period`` (its end, 05:00 Amsterdam),
-    as scripts/run_pipeline.py runs it."""
-    from scripts.run_pipeline import INGEST_HOUR
-    from wijkopvolging.periods import AMSTERDAM
+    """The logical date of the ingest that closes ``period`` (on its end day), as
+    scripts/run_pipeline.py runs it."""
+    from wijkopvolging.schedules import ingest_at
 
-    return dt.datetime.combine(period.end, dt.time(INGEST_HOUR), tzinfo=AMSTERDAM)
+    return ingest_at(period.end)
 
 
 @dataclass

@@ -48,11 +48,12 @@ INGESTS = """
 import datetime as dt
 from wijkopvolging.config import load_config
 from wijkopvolging.ingest import extract_source, load_source, validate_source, write_ingest_report
-from wijkopvolging.periods import AMSTERDAM, Period
+from wijkopvolging.periods import Period
+from wijkopvolging.schedules import ingest_at
 
 config = load_config()
 for slug in {slugs!r}:
-    end = dt.datetime.combine(Period.parse(slug).end, dt.time(5), tzinfo=AMSTERDAM)
+    end = ingest_at(Period.parse(slug).end)
     run_id = f"ingest-{{slug}}"
     for source in config.sources:
         extract_source(config, source.name, run_id=run_id,
@@ -116,7 +117,8 @@ def backfill(airflow_services, project):
 
 def test_backfill_of_2025_runs_one_report_per_two_month_period(backfill):
     from wijkopvolging.periods import AMSTERDAM
-    from wijkopvolging.rapportage import REPORT_HOUR, report_as_of
+    from wijkopvolging.rapportage import report_as_of
+    from wijkopvolging.schedules import REPORT_HOUR
 
     runs = backfill
     assert [run["state"] for run in runs] == ["success"] * len(SLUGS)

@@ -24,7 +24,7 @@ from wijkopvolging.config import load_config
 from wijkopvolging.delivery import (
     EMAIL,
     NOT_DELIVERED,
-    DeliveryError,
+    MailNotSent,
     candidate_folder,
     deliver_to_griffie,
     read_manifest,
@@ -166,7 +166,7 @@ def test_a_corrected_period_goes_out_only_when_forced_and_then_as_herziene_versi
 def test_a_dead_smtp_server_fails_delivery_keeps_the_documents_and_the_ledger_unmarked(
         project, smtp_server, dead_smtp_uri, monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_SMTP_GRIFFIE", dead_smtp_uri)
-    with pytest.raises(DeliveryError, match="could not send the e-mail"):
+    with pytest.raises(MailNotSent, match="could not send the e-mail"):
         report(project, "rapportage-1")
     drop = period_folder(project, PERIOD)
     files = read_manifest(drop)["files"]
@@ -240,7 +240,7 @@ def test_a_failed_task_mails_operations_through_the_smtp_notifier(project, smtp_
     ti = SimpleNamespace(task_id="deliver", dag_id="wijkopvolging_rapportage",
                          run_id="scheduled__2026-11-01", try_number=4,
                          log_url="http://127.0.0.1:8080/log")
-    notify_operations({"ti": ti, "exception": DeliveryError("SMTP <down>")})
+    notify_operations({"ti": ti, "exception": MailNotSent("SMTP <down>")})
 
     (message,) = smtp_server.messages
     body = message.get_body(("html",)).get_content()

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import os
+import subprocess
+import sys
 import textwrap
+import time
 
 import pytest
 
+from tests.conftest import ROOT
 from wijkopvolging.config import ConfigError, load_config
+from wijkopvolging.errors import ExpectedError
+from wijkopvolging.timeliness import TimelinessSettings
 
 GOOD = """
 warehouse:
@@ -33,7 +42,11 @@ def write(tmp_path, text):
 def test_default_configuration_loads_with_the_demo_source():
     config = load_config()
     assert [s.name for s in config.sources] == ["registratiesysteem", "gebiedslijsten"]
-    assert config.settings["term_days"] == 42
+    assert config.settings.timeliness == TimelinessSettings(term_days=42, holiday_rule=True)
+    assert config.settings.earliest_date == dt.date(2022, 3, 1)
+    assert config.settings.kenmerk == "WaZ/{slug}"
+    assert config.signalering.wijk_mt_address == "wijkmt.{slug}@example.org"
+    assert config.signalering.send_empty is False
     assert config.warehouse_url.startswith("sqlite:///")
 
 
@@ -80,3 +93,116 @@ def test_a_wrong_file_stops_with_one_line_naming_file_and_key(tmp_path, text, ex
     assert message.startswith(str(path))
     assert expected in message
     assert "\n" not in message
+
+
+FULL = GOOD.replace("settings:\n  term_days: 42\n", """\
+output_dir: output
+gx_dir: .gx
+settings:
+  term_days: 42
+  holiday_rule: true
+  extra_holidays: [2026-05-15]
+  earliest_date: 2022-03-01
+  kenmerk: "WaZ/{slug}"
+delivery:
+  smtp_conn_id: smtp_griffie
+  griffie: [griffie@example.org]
+signalering:
+  wijk_mt_address: "wijkmt.{slug}@example.org"
+  wijk_mt: {Pernis: [wijkmanager.pernis@example.org]}
+  send_empty: false
+""")
+
+
+def test_every_section_becomes_a_frozen_typed_object(tmp_path):
+    config = load_config(write(tmp_path, FULL))
+    assert config.settings.timeliness == TimelinessSettings(
+        term_days=42, holiday_rule=True, extra_holidays=(dt.date(2026, 5, 15),))
+    assert config.settings.term_days == 42
+    assert config.signalering.wijk_mt["Pernis"] == ("wijkmanager.pernis@example.org",)
+    assert config.delivery.griffie == ("griffie@example.org",)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.settings.kenmerk = "X"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        config.signalering.wijk_mt["Hoogvliet"] = ("x@example.org",)  # type: ignore[index]
+
+
+def _swap(old: str, new: str) -> str:
+    assert old in FULL, old
+    return FULL.replace(old, new)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a wrong value, section by section
+        pytest.param(_swap("url: sqlite:///.data/warehouse.sqlite", "url: 5"),
+                     "warehouse.url: expected a database URL", id="warehouse-value"),
+        pytest.param(_swap("output_dir: output", "output_dir: [a, b]"),
+                     "output_dir: expected a folder", id="output-dir-value"),
+        pytest.param(_swap("holiday_rule: true", "holiday_rule: soms"),
+                     "settings.holiday_rule: expected true or false, got 'soms'",
+                     id="settings-holiday-rule"),
+        pytest.param(_swap("term_days: 42", "term_days: -1"),
+                     "settings.term_days: expected zero or more days", id="settings-term-days"),
+        pytest.param(_swap("extra_holidays: [2026-05-15]", "extra_holidays: [15 mei]"),
+                     "settings.extra_holidays: expected dates", id="settings-extra-holidays"),
+        pytest.param(_swap("earliest_date: 2022-03-01", "earliest_date: maart"),
+                     "settings.earliest_date: expected a date", id="settings-earliest-date"),
+        pytest.param(_swap('kenmerk: "WaZ/{slug}"', 'kenmerk: "WaZ/{wijk}"'),
+                     "settings.kenmerk: 'WaZ/{wijk}' is not a kenmerk template",
+                     id="settings-kenmerk"),
+        pytest.param(_swap("griffie: [griffie@example.org]", "griffie: [griffie]"),
+                     "delivery.griffie: 'griffie' is not an e-mail address", id="delivery-value"),
+        pytest.param(_swap("smtp_conn_id: smtp_griffie", "smtp_conn_id: [a]"),
+                     "delivery.smtp_conn_id: expected the id of an Airflow connection",
+                     id="delivery-conn-id"),
+        pytest.param(_swap("send_empty: false", "send_empty: soms"),
+                     "signalering.send_empty: expected true or false", id="signalering-value"),
+        pytest.param(_swap('wijk_mt_address: "wijkmt.{slug}@example.org"',
+                           'wijk_mt_address: "wijkmt.{wijk}@example.org"'),
+                     "signalering.wijk_mt_address: 'wijkmt.{wijk}@example.org' may only use",
+                     id="signalering-pattern"),
+        pytest.param(_swap("    table: registratie\n", "    table: registratie\n    demo: ja\n"),
+                     "sources.registratie.demo: expected true or false", id="sources-value"),
+        # an unknown key, section by section
+        pytest.param(FULL + "extra: 1\n", "extra: unknown key", id="top-level-key"),
+        pytest.param(_swap("url: sqlite:///.data/warehouse.sqlite",
+                           "url: sqlite:///.data/warehouse.sqlite\n  pool: 5"),
+                     "warehouse.pool: unknown key", id="warehouse-key"),
+        pytest.param(_swap("term_days: 42", "term_days: 42\n  termijn: 42"),
+                     "settings.termijn: unknown key", id="settings-key"),
+        pytest.param(_swap("smtp_conn_id: smtp_griffie", "smtp_conn_id: smtp_griffie\n  cc: x"),
+                     "delivery.cc: unknown key", id="delivery-key"),
+        pytest.param(_swap("send_empty: false", "send_empty: false\n  wijkmt: {}"),
+                     "signalering.wijkmt: unknown key", id="signalering-key"),
+        pytest.param(_swap("    table: registratie\n", "    table: registratie\n    tabel: x\n"),
+                     "sources.registratie.tabel: unknown key", id="sources-key"),
+    ],
+)
+def test_a_wrong_value_or_unknown_key_in_any_section_names_file_and_key(tmp_path, text,
+                                                                        expected):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    message = str(error.value)
+    assert message.startswith(f"{path}: ")
+    assert expected in message
+    assert "\n" not in message
+    assert isinstance(error.value, ExpectedError)
+
+
+def test_make_run_stops_on_a_wrong_setting_before_any_work_in_one_line(tmp_path):
+    path = write(tmp_path, _swap("holiday_rule: true", "holiday_rule: soms"))
+    env = {**os.environ, "WIJKOPVOLGING_CONFIG": str(path),
+           "AIRFLOW_HOME": str(tmp_path / "airflow")}
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "run_pipeline.py")],
+                            capture_output=True, text=True, env=env, timeout=60)
+    seconds = time.monotonic() - started
+    assert result.returncode != 0
+    assert result.stderr.splitlines() == [
+        f"make run: {path}: settings.holiday_rule: expected true or false, got 'soms'"]
+    assert result.stdout == ""  # no period announced, no demo source filled, no DAG run
+    assert not (tmp_path / "airflow").exists()
+    assert seconds < 5, seconds  # about 1 s; the bound allows for a busy machine

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pandas as pd
 
+from wijkopvolging.config import SignaleringConfig
 from wijkopvolging.model import coerce_items
 from wijkopvolging.signalering import (
     BINNENKORT,
@@ -73,8 +75,9 @@ def test_each_wijk_and_wethouder_with_signals_gets_a_list_at_its_configured_addr
     items = frame(("1", "vraag", "Pernis", "2026-09-01", None, None, None),
                   ("2", "vraag", "Hoogvliet", "2026-09-01", None, None, None))
     signals = select_signals(items, MONDAY)
-    settings = {"wijk_mt": {"Pernis": ["wijkmt.pernis@rotterdam.example"]},
-                "wethouder_staf_address": "staf.{slug}@rotterdam.example"}
+    settings = SignaleringConfig(
+        wijk_mt={"Pernis": ("wijkmt.pernis@rotterdam.example",)},
+        wethouder_staf_address="staf.{slug}@rotterdam.example")
     found = recipients(signals, settings, wijken=["Pernis", "Hoogvliet", "Rozenburg"],
                        wethouders=["Kasmi", "Zeegers", "Simons"])
     assert [(r.kind, r.name, r.addresses) for r in found] == [
@@ -88,9 +91,9 @@ def test_each_wijk_and_wethouder_with_signals_gets_a_list_at_its_configured_addr
 def test_an_empty_list_goes_to_nobody_unless_configured():
     items = frame(("done", "vraag", "Pernis", "2026-09-01", None, "2026-09-20", None))
     signals = select_signals(items, MONDAY)
-    settings = {"wijk_mt_address": "wijkmt.{slug}@rotterdam.example"}
+    settings = SignaleringConfig(wijk_mt_address="wijkmt.{slug}@rotterdam.example")
     assert recipients(signals, settings, wijken=["Pernis"], wethouders=[]) == []
-    everyone = recipients(signals, {**settings, "send_empty": True}, wijken=["Pernis"],
+    everyone = recipients(signals, replace(settings, send_empty=True), wijken=["Pernis"],
                           wethouders=[])
     assert [r.name for r in everyone] == ["Pernis"]
 

@@ -20,7 +20,8 @@ from tests.zgw.fake_server import (
     FakeZakenApi,
 )
 from wijkopvolging.config import ConfigError, SourceConfig, load_config
-from wijkopvolging.sources import SourceAccessDenied, SourceError, extract
+from wijkopvolging.errors import ExpectedError
+from wijkopvolging.sources import SourceAccessDenied, SourceError, SourceUnavailable, extract
 from wijkopvolging.sources.ledger import SourceLedger
 from wijkopvolging.sources.zgw import (
     ZakenClient,
@@ -113,9 +114,9 @@ def test_a_503_in_the_middle_of_the_pages_is_survived_by_a_retry(api, sleeps):
 def test_an_api_that_stays_down_fails_after_a_bounded_number_of_tries(api, sleeps):
     add_vragen(api, 1)
     api.fail_next("/zaken", status=503, times=10)
-    with pytest.raises(SourceError) as error:
+    with pytest.raises(SourceUnavailable) as error:
         read(api, sleeps, retries=2)
-    assert not isinstance(error.value, SourceAccessDenied)
+    assert not isinstance(error.value, ExpectedError)  # the task's retries try again later
     assert "failed 3 times (last: 503" in str(error.value)
     assert sleeps == [0.5, 1.0]
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from wijkopvolging.config import Settings
 from wijkopvolging.model import ERROR, FINDING_COLUMNS, WARNING, coerce_items, item_id
 from wijkopvolging.reference import ReferenceData
 from wijkopvolging.validation import (
@@ -28,7 +29,7 @@ from wijkopvolging.validation import (
 
 ROOT = Path(__file__).resolve().parents[2]
 INTERVAL_END = dt.datetime(2024, 9, 1, tzinfo=dt.UTC)  # Amsterdam: 1 September 2024
-SETTINGS = {"earliest_date": dt.date(2022, 3, 1)}
+SETTINGS = Settings(earliest_date=dt.date(2022, 3, 1))
 RAISED = dt.date(2024, 1, 10)
 
 # record id -> (changes to a valid record, rule it must break or None for a near miss)

@@ -51,7 +51,7 @@ def _validate_in_process(source: str, gx_dir: str, barrier, results) -> None:
         barrier.wait(timeout=120)
         for run in range(RUNS_PER_PROCESS):
             findings = validate_extract(items, source=source, reference=reference,
-                                        interval_end=INTERVAL_END, settings={},
+                                        interval_end=INTERVAL_END, settings=None,
                                         run_id=f"run{run}", gx_dir=gx_dir)
             outcomes.append(set(zip(findings["row_no"].astype(int), findings["rule"],
                                     strict=True)))

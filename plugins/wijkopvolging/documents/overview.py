@@ -35,6 +35,7 @@ from wijkopvolging.documents.package import (
     zip_moment,
 )
 from wijkopvolging.documents.text import clean_report
+from wijkopvolging.errors import ExpectedError
 from wijkopvolging.labels import (
     KIND_LABELS_PLURAL,
     NO_VALUE,
@@ -99,7 +100,7 @@ W_VAL = qn("w:val")
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
-class TemplateError(ValueError):
+class TemplateError(ExpectedError, ValueError):
     """The overview template lacks the prepared tables or has an unknown field marker."""
 
 

@@ -37,6 +37,7 @@ from wijkopvolging.documents.package import (
     deterministic_zip,
     zip_moment,
 )
+from wijkopvolging.errors import ExpectedError
 from wijkopvolging.labels import KIND_LABELS_PLURAL
 from wijkopvolging.model import KINDS
 from wijkopvolging.periods import Period
@@ -44,6 +45,11 @@ from wijkopvolging.periods import Period
 DATE_FORMAT = "DD-MM-YYYY"
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 EXCEL_MAX_CELL_CHARS = 32_767
+
+
+class CellTooLong(ExpectedError, ValueError):
+    """A text is longer than a spreadsheet cell holds; it must be shortened at the source."""
+
 # The Word table's columns with the gebied after the number (the Word overview shows
 # the gebied as a heading above each table).
 GEBIED = Column("gebied", "Gebied", 0)
@@ -92,7 +98,7 @@ def _fill_sheet(sheet, kind: str, items: list[OverviewItem]) -> None:
             cell.alignment = TOP_WRAPPED if column.field in WRAPPED else TOP
             if isinstance(value, str):
                 if len(value) > EXCEL_MAX_CELL_CHARS:
-                    raise ValueError(
+                    raise CellTooLong(
                         f"{KIND_LABELS_PLURAL[kind]} nr. {item.nr}: {sheet_header(column)} "
                         f"has {len(value)} characters, more than a spreadsheet cell holds "
                         f"({EXCEL_MAX_CELL_CHARS}); shorten it in the source system"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from wijkopvolging.atomic import write_atomic
 from wijkopvolging.config import project_root
+from wijkopvolging.errors import ExpectedError
 
 AUTHOR = "Gemeente Rotterdam"
 LANGUAGE = "nl-NL"
@@ -42,6 +43,10 @@ def import_docxtpl():
     return docxtpl
 
 
+class TemplateMissing(ExpectedError, FileNotFoundError):
+    """A Word template is not where the documents expect it; build or restore it."""
+
+
 def templates_dir() -> Path:
     """``include/templates`` in the project (``WIJKOPVOLGING_HOME`` moves the root)."""
     return project_root() / "include" / "templates"
@@ -51,7 +56,7 @@ def template_path(name: str) -> Path:
     """The path of a Word template; a clear error when it is missing."""
     path = templates_dir() / name
     if not path.is_file():
-        raise FileNotFoundError(
+        raise TemplateMissing(
             f"Word template {path} is missing; build it with "
             "`python scripts/build_templates.py` (or set WIJKOPVOLGING_HOME to the checkout)"
         )

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from wijkopvolging.errors import ExpectedError
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
     from wijkopvolging.sources.zgw import ZgwConnection
 
 
-class SourceError(Exception):
+class SourceError(ExpectedError):
     """A source cannot be read as configured; the message names source and cause."""
 
 
@@ -29,6 +31,11 @@ class SourceSchemaError(SourceError):
 class SourceAccessDenied(SourceError):
     """A source refuses our credentials (401/403): a retry cannot fix it; the message
     names the connection to correct."""
+
+
+class SourceUnavailable(Exception):
+    """A source cannot be reached now (connection refused, 5xx after our own tries).
+    Not an ``ExpectedError``: the task's retries may well get through later."""
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wijkopvolging.model import naive_utc
-from wijkopvolging.sources import Extract, SourceError
+from wijkopvolging.sources import Extract, SourceError, SourceUnavailable
 
 
 def extract_sql(source, *, data_interval_start, data_interval_end,
@@ -33,12 +33,21 @@ def extract_sql(source, *, data_interval_start, data_interval_end,
     params = {k: v for k, v in params.items() if f":{k}" in str(statement)}
     engine = sa.create_engine(url)
     try:
-        with engine.connect() as conn:
+        try:
+            conn = engine.connect()
+        except sa.exc.SQLAlchemyError as exc:  # a database that is down: retries may help
+            raise SourceUnavailable(f"source {source.name!r}: cannot connect: "
+                                    f"{_reason(exc)}") from None
+        with conn:
             raw = pd.read_sql_query(statement, conn, params=params)
     except (sa.exc.SQLAlchemyError, pd.errors.DatabaseError) as exc:
         cause = exc.__cause__ if isinstance(exc, pd.errors.DatabaseError) else exc
-        reason = str(getattr(cause, "orig", cause)).splitlines()[0]
-        raise SourceError(f"source {source.name!r}: query failed: {reason}") from None
+        raise SourceError(f"source {source.name!r}: query failed: {_reason(cause)}") from None
     finally:
         engine.dispose()
     return to_canonical(raw, source)
+
+
+def _reason(exc: BaseException) -> str:
+    """The driver's own first line (SQLAlchemy wraps it in a long text)."""
+    return str(getattr(exc, "orig", exc)).splitlines()[0]

@@ -47,7 +47,7 @@ from urllib.parse import urljoin
 
 import pandas as pd
 
-from wijkopvolging.sources import Extract, SourceAccessDenied, SourceError
+from wijkopvolging.sources import Extract, SourceAccessDenied, SourceError, SourceUnavailable
 
 if TYPE_CHECKING:
     import requests
@@ -175,7 +175,7 @@ class ZakenClient:
             except ValueError:
                 raise SourceError(f"{self._who()}: GET {response.url} did not return JSON"
                                   ) from None
-        raise SourceError(f"{self._who()}: GET {url} failed {self.retries + 1} times "
+        raise SourceUnavailable(f"{self._who()}: GET {url} failed {self.retries + 1} times "
                           f"(last: {last}); the Zaken API is unavailable, try again later")
 
     def _delay(self, attempt: int) -> float:

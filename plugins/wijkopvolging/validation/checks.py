@@ -19,12 +19,10 @@ from typing import Any
 
 import pandas as pd
 
+from wijkopvolging.config import Settings
 from wijkopvolging.model import PUBLIC_TEXT_FIELDS, STR_FIELDS
 from wijkopvolging.validation import privacy
 from wijkopvolging.validation.rules import AGREED_DEADLINE_MAX_DAYS, ANSWER_VERY_LATE_DAYS
-
-DEFAULT_EARLIEST_DATE = dt.date(2022, 3, 1)  # the wijkraden started in March 2022
-DEFAULT_TERM_DAYS = 42
 
 PAIR_DATE_FIELDS = ("date_answered", "date_tussenbericht", "agreed_deadline")
 
@@ -43,23 +41,6 @@ class CheckFrame:
     date_limit: dt.date  # date_raised may not be after this
     limit_label: str  # Dutch: what the limit is ("einde verwerkte periode", "peildatum")
     earliest: dt.date
-
-
-def setting(settings: Any, key: str, default: Any = None) -> Any:
-    """A setting from the config's ``settings`` mapping (or a ``Config``), or the default."""
-    if settings is None:
-        return default
-    if hasattr(settings, "settings"):  # a whole Config
-        settings = settings.settings
-    value = settings.get(key) if hasattr(settings, "get") else None
-    return default if value is None else value
-
-
-def earliest_date(settings: Any) -> dt.date:
-    value = setting(settings, "earliest_date", DEFAULT_EARLIEST_DATE)
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value)
-    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def local_date(moment: Any) -> dt.date:
@@ -87,12 +68,14 @@ def _dates(column: pd.Series) -> pd.Series:
 
 
 def build_check_frame(items: pd.DataFrame, *, reference, date_limit: dt.date, limit_label: str,
-                      settings: Any, key: str) -> CheckFrame:
+                      settings: Settings | None, key: str) -> CheckFrame:
     """Precompute every check for ``items`` (canonical columns); ``key`` is the column that
-    must be unique (``source_record_id`` in an extract, ``item_id`` in a snapshot)."""
+    must be unique (``source_record_id`` in an extract, ``item_id`` in a snapshot).
+    ``settings`` gives the earliest date and the default term (``None``: the defaults)."""
     items = items.reset_index(drop=True)
-    earliest = earliest_date(settings)
-    term_days = int(setting(settings, "term_days", DEFAULT_TERM_DAYS))
+    settings = settings or Settings()
+    earliest = settings.earliest_date
+    term_days = settings.term_days
     frame = pd.DataFrame(index=items.index)
 
     for name in dict.fromkeys([key, *STR_FIELDS]):

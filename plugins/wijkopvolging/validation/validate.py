@@ -13,10 +13,11 @@ import datetime as dt
 import logging
 import time
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
+from wijkopvolging.config import Settings
+from wijkopvolging.errors import ExpectedError
 from wijkopvolging.model import ERROR, PUBLIC_TEXT_FIELDS
 from wijkopvolging.validation import privacy
 from wijkopvolging.validation.checks import build_check_frame, local_date
@@ -26,20 +27,21 @@ from wijkopvolging.validation.suite import EXTRACT, SNAPSHOT
 log = logging.getLogger(__name__)
 
 
-class PublicationBlocked(Exception):
+class PublicationBlocked(ExpectedError):
     """The period's overview holds personal data: it may not go to the public RIS."""
 
 
 def validate_extract(items: pd.DataFrame, *, source: str, reference, interval_end,
-                     settings: Any, run_id: str = "", gx_dir: str | Path | None = None,
+                     settings: Settings | None, run_id: str = "", gx_dir: str | Path | None = None,
                      timings: dict[str, float] | None = None) -> pd.DataFrame:
     """Check one source's canonical items; returns the findings (``model.FINDING_COLUMNS``).
 
     ``interval_end`` is the run's data interval end: a record raised after its date (in
-    Amsterdam) is in the future. ``settings`` is the config's ``settings`` mapping
-    (``earliest_date``, ``term_days``). With ``gx_dir``, the result is added to the Data
-    Docs site there. ``row_no`` in the findings is the items' ``row_no`` column (the
-    record's position in its extract) when present, else the position in ``items``.
+    Amsterdam) is in the future. ``settings`` is the config's ``settings`` section
+    (``earliest_date``, ``term_days``; ``None``: the defaults). With ``gx_dir``, the
+    result is added to the Data Docs site there. ``row_no`` in the findings is the
+    items' ``row_no`` column (the record's position in its extract) when present, else
+    the position in ``items``.
     ``timings``, when given, receives the seconds spent per step.
     """
     return _validate(
@@ -50,7 +52,7 @@ def validate_extract(items: pd.DataFrame, *, source: str, reference, interval_en
     )
 
 
-def validate_snapshot(report: pd.DataFrame, *, reference, peildatum, settings: Any,
+def validate_snapshot(report: pd.DataFrame, *, reference, peildatum, settings: Settings | None,
                       run_id: str = "", gx_dir: str | Path | None = None,
                       timings: dict[str, float] | None = None) -> pd.DataFrame:
     """Check the items of a period's overview with the same rules as an extract, item ids

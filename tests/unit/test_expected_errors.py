@@ -1,0 +1,91 @@
+"""Expected trouble fails a task once, in one line; anything else keeps traceback and retries."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from airflow.sdk.exceptions import AirflowFailException
+
+from tests.conftest import ROOT
+from wijkopvolging.airflow_support import fail_clearly
+from wijkopvolging.config import ConfigError
+from wijkopvolging.delivery import DeliveryError, MailNotSent
+from wijkopvolging.documents.overview import TemplateError
+from wijkopvolging.documents.overview_xlsx import CellTooLong
+from wijkopvolging.documents.package import TemplateMissing
+from wijkopvolging.errors import ExpectedError
+from wijkopvolging.periods import NotAPeriodStart, Period, PeriodError
+from wijkopvolging.reference import ReferenceData, ReferenceDataError
+from wijkopvolging.sources import (
+    SourceAccessDenied,
+    SourceError,
+    SourceSchemaError,
+    SourceUnavailable,
+)
+from wijkopvolging.timeliness import HolidaysUnknown
+from wijkopvolging.validation import PublicationBlocked
+from wijkopvolging.warehouse import ReconciliationError
+
+
+@pytest.mark.parametrize("error", [
+    ConfigError, ReferenceDataError, SourceError, SourceSchemaError, SourceAccessDenied,
+    ReconciliationError, PublicationBlocked, DeliveryError, PeriodError, NotAPeriodStart,
+    TemplateError, TemplateMissing, CellTooLong, HolidaysUnknown,
+], ids=lambda e: e.__name__)
+def test_every_kind_of_expected_trouble_shares_one_base(error):
+    assert issubclass(error, ExpectedError)
+
+
+@pytest.mark.parametrize("error", [SourceUnavailable, MailNotSent], ids=lambda e: e.__name__)
+def test_a_server_that_is_down_is_not_expected_trouble_so_it_is_retried(error):
+    assert not issubclass(error, ExpectedError)
+
+
+@pytest.fixture
+def broken_reference(tmp_path):
+    folder = tmp_path / "config"
+    shutil.copytree(ROOT / "include" / "config", folder)
+    (folder / "wethouders.yaml").write_text("wethouders:\n  - naam: [niet, goed\n",
+                                            encoding="utf-8")
+    ReferenceData.clear_cache()
+    yield folder
+    ReferenceData.clear_cache()
+
+
+def test_a_broken_reference_file_fails_the_task_in_one_line_naming_the_file(broken_reference):
+    with pytest.raises(AirflowFailException) as failure:
+        with fail_clearly("validatierapport"):
+            ReferenceData.load(broken_reference)
+    message = str(failure.value)
+    assert message.startswith(f"validatierapport: {broken_reference / 'wethouders.yaml'}: ")
+    assert "not valid YAML at line" in message
+    assert "\n" not in message
+    assert failure.value.__cause__ is None and failure.value.__suppress_context__
+
+
+def test_a_period_parameter_that_is_no_period_fails_without_retry():
+    with pytest.raises(AirflowFailException,
+                       match="parameter 'periode': 2025-13 is geen geldige maand"):
+        with fail_clearly("parameter 'periode'"):
+            Period.parse("2025-13")
+
+
+def test_a_multi_line_message_still_fails_in_one_line():
+    with pytest.raises(AirflowFailException) as failure:
+        with fail_clearly("signalering"):
+            raise PublicationBlocked("regel een\nregel twee")
+    assert str(failure.value) == "signalering: regel een regel twee"
+
+
+@pytest.mark.parametrize("error", [
+    SourceUnavailable("source 'bron': cannot connect: connection refused"),
+    MailNotSent("SMTP connection 'smtp_griffie': could not send the e-mail"),
+    ValueError("a bug: 1 item(s) have no date_raised"),
+    KeyError("unknown validation rule"),
+], ids=lambda e: type(e).__name__)
+def test_unexpected_errors_pass_unchanged_so_the_task_keeps_traceback_and_retries(error):
+    with pytest.raises(type(error)) as raised:
+        with fail_clearly("bron"):
+            raise error
+    assert raised.value is error
