@@ -91,7 +91,7 @@ def main() -> None:
 
     manifest = json.loads((period_folder(config, period) / "manifest.json").read_text())
     folder = period_folder(config, period)
-    report = run_folder(config, ingest_moment)
+    report = run_folder(config.output_dir, ingest_moment)
     print()
     print(f"Raadsinformatiebrief: {folder / 'raadsinformatiebrief.docx'}")
     print(f"Overzicht (bijlage):  {folder / 'bijlage-overzicht.docx'}")
@@ -107,8 +107,9 @@ def main() -> None:
     if data_docs.exists():
         print(f"GX Data Docs:         {data_docs}")
     print(f"Manifest:             {folder / 'manifest.json'}")
-    lists = json.loads((week_folder(config, monday) / "manifest.json").read_text())["lists"]
-    print(f"Signalering:          {len(lists)} lijst(en) in {week_folder(config, monday)}")
+    week = week_folder(config.output_dir, monday)
+    lists = json.loads((week / "manifest.json").read_text())["lists"]
+    print(f"Signalering:          {len(lists)} lijst(en) in {week}")
 
 
 if __name__ == "__main__":

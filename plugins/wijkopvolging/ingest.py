@@ -16,10 +16,10 @@ from wijkopvolging.periods import AMSTERDAM
 from wijkopvolging.sources.mapping import EXTRACT_RULES
 
 
-def run_folder(config: Config, as_of: dt.datetime) -> Path:
+def run_folder(output_dir: Path, as_of: dt.datetime) -> Path:
     """Where an ingest's steward report and manifest go: ``<output>/validatie/<date>``."""
     local = as_of.astimezone(AMSTERDAM) if as_of.tzinfo else as_of
-    return config.output_dir / "validatie" / f"{local:%Y-%m-%d}"
+    return Path(output_dir) / "validatie" / f"{local:%Y-%m-%d}"
 
 
 def _warehouse(config: Config):
@@ -122,6 +122,7 @@ def load_source(config: Config, source_name: str, *, run_id: str,
 
 def write_ingest_report(config: Config, *, run_id: str, data_interval_end: dt.datetime) -> dict:
     """The steward report and the run manifest (reconciliation per source)."""
+    from wijkopvolging.atomic import write_atomic
     from wijkopvolging.duplicates import counted_once
     from wijkopvolging.validation import write_steward_report
 
@@ -136,7 +137,7 @@ def write_ingest_report(config: Config, *, run_id: str, data_interval_end: dt.da
             config, warehouse.snapshot(data_interval_end))[1]
     finally:
         warehouse.dispose()
-    folder = run_folder(config, data_interval_end)
+    folder = run_folder(config.output_dir, data_interval_end)
     paths = write_steward_report(findings, runs, folder, previous_findings=previous,
                                  gx_dir=config.gx_dir, duplicates=duplicates)
     manifest = {
@@ -150,6 +151,6 @@ def write_ingest_report(config: Config, *, run_id: str, data_interval_end: dt.da
         "reconciled": bool((runs["extracted"] == runs["loaded"] + runs["quarantined"]).all()),
         "steward_report": {k: str(v) for k, v in paths.items()},
     }
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False),
-                                          encoding="utf-8")
+    write_atomic(folder / "manifest.json",
+                 json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8"))
     return {k: str(v) for k, v in paths.items()}

@@ -51,3 +51,38 @@ def format_percent_nl(part: int, whole: int) -> str:
     if not whole:
         return NO_VALUE
     return f"{(200 * part + whole) // (2 * whole)}%"
+
+
+_NUMBERS_NL = ("nul", "een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen",
+               "tien", "elf", "twaalf", "dertien", "veertien", "vijftien", "zestien",
+               "zeventien", "achttien", "negentien")
+_TENS_NL = ("", "", "twintig", "dertig", "veertig", "vijftig", "zestig", "zeventig",
+            "tachtig", "negentig")
+
+
+def number_nl(n: int) -> str:
+    """A whole number in Dutch words up to 99 (``zes``, ``eenentwintig``,
+    ``tweeëntwintig``); larger numbers stay digits."""
+    if not 0 <= n < 100:
+        return str(n)
+    if n < 20:
+        return _NUMBERS_NL[n]
+    tens, unit = divmod(n, 10)
+    if not unit:
+        return _TENS_NL[tens]
+    word = _NUMBERS_NL[unit]
+    joint = "ën" if word.endswith("e") else "en"  # tweeëntwintig, drieëntwintig
+    return f"{word}{joint}{_TENS_NL[tens]}"
+
+
+def days_nl(n: int) -> str:
+    """``1 dag``, ``14 dagen``: a number of days as the letters and lists write it."""
+    return "1 dag" if n == 1 else f"{n} dagen"
+
+
+def term_nl(days: int) -> str:
+    """A term in words: whole weeks as weeks (``zes weken``, ``een week``), else days."""
+    weeks, rest = divmod(days, 7)
+    if rest or not weeks:
+        return days_nl(days)
+    return "een week" if weeks == 1 else f"{number_nl(weeks)} weken"

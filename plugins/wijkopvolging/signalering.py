@@ -1,9 +1,10 @@
 """The weekly early-warning lists: what a Wijk MT or a wethouder's staff can still act on.
 
 Every Monday, per wijk (for its Wijk MT) and per wethouder (for their staff): the open
-items whose deadline falls within the next 14 days, the overdue ones, and the advice older
-than six weeks without a tussenbericht, sorted by deadline. The lists are internal: they
-may show full titles, but personal data is stopped by the same gate as the public overview.
+items whose deadline falls within the next ``HORIZON_DAYS``, the overdue ones, and the
+advice older than ``TUSSENBERICHT_AFTER_DAYS`` without a tussenbericht, sorted by
+deadline. The lists are internal: they may show full titles, but personal data is stopped
+by the same gate as the public overview.
 """
 
 from __future__ import annotations
@@ -12,22 +13,26 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
 from wijkopvolging.config import SignaleringConfig
-from wijkopvolging.timeliness import OPEN_BINNEN_TERMIJN, OPEN_VERLOPEN
+from wijkopvolging.labels import days_nl, term_nl
+from wijkopvolging.timeliness import DEFAULT_TERM_DAYS, OPEN_BINNEN_TERMIJN, OPEN_VERLOPEN
 
-HORIZON_DAYS = 14  # "deadline within the next 14 days", counted from the Monday
-TUSSENBERICHT_AFTER_DAYS = 42  # advice older than six weeks should have had one
+HORIZON_DAYS = 14  # a deadline this many days ahead, counted from the Monday, is near
+TUSSENBERICHT_AFTER_DAYS = DEFAULT_TERM_DAYS  # advice older than the term should have had one
+HORIZON_NL = days_nl(HORIZON_DAYS)  # "14 dagen"
+TUSSENBERICHT_AFTER_NL = term_nl(TUSSENBERICHT_AFTER_DAYS)  # "zes weken"
 
 BINNENKORT = "termijn_binnenkort"
 VERLOPEN = "termijn_verlopen"
 GEEN_TUSSENBERICHT = "geen_tussenbericht"
 SIGNAL_LABELS = {
-    BINNENKORT: "Termijn verloopt binnen 14 dagen",
+    BINNENKORT: f"Termijn verloopt binnen {HORIZON_NL}",
     VERLOPEN: "Termijn verlopen",
-    GEEN_TUSSENBERICHT: "Advies ouder dan zes weken zonder tussenbericht",
+    GEEN_TUSSENBERICHT: f"Advies ouder dan {TUSSENBERICHT_AFTER_NL} zonder tussenbericht",
 }
 
 
@@ -112,9 +117,9 @@ def list_for(signals: pd.DataFrame, recipient: Recipient) -> pd.DataFrame:
 LEDGER_CHANNEL = "email"
 
 
-def week_folder(config, monday: dt.date):
+def week_folder(output_dir: Path, monday: dt.date) -> Path:
     """Where a week's lists go: ``<output>/signalering/<YYYY-MM-DD>/`` (the Monday)."""
-    return config.output_dir / "signalering" / f"{monday:%Y-%m-%d}"
+    return Path(output_dir) / "signalering" / f"{monday:%Y-%m-%d}"
 
 
 def make_week_lists(config, monday: dt.date, *, as_of: dt.datetime) -> dict:
@@ -146,7 +151,7 @@ def make_week_lists(config, monday: dt.date, *, as_of: dt.datetime) -> dict:
     publication_gate(signals)
 
     reference = ReferenceData.load()
-    folder = week_folder(config, monday)
+    folder = week_folder(config.output_dir, monday)
     folder.mkdir(parents=True, exist_ok=True)
     lists = []
     for recipient in recipients(signals, config.signalering, wijken=reference.wijk_names,
@@ -181,7 +186,7 @@ def deliver_week_lists(config, monday: dt.date, *, run_id: str,
     from wijkopvolging.labels import format_date_nl
     from wijkopvolging.warehouse import Warehouse
 
-    folder = week_folder(config, monday)
+    folder = week_folder(config.output_dir, monday)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     conn_id = config.delivery.smtp_conn_id
     if smtp_configured is None:
@@ -212,8 +217,9 @@ def deliver_week_lists(config, monday: dt.date, *, run_id: str,
                 html=(
                     '<html lang="nl"><body><p>Goedemorgen,</p><p>In de bijlage staan de '
                     "open Vragen uit de Wijk en ongevraagde adviezen waarvan de termijn "
-                    "binnen 14 dagen verloopt of al verlopen is, en de adviezen ouder dan "
-                    "zes weken zonder tussenbericht, gesorteerd op uiterste datum.</p>"
+                    f"binnen {HORIZON_NL} verloopt of al verlopen is, en de adviezen ouder "
+                    f"dan {TUSSENBERICHT_AFTER_NL} zonder tussenbericht, gesorteerd op "
+                    "uiterste datum.</p>"
                     "<p>Deze lijst is intern; niet doorsturen buiten de organisatie.</p>"
                     "<p>wijkopvolging (automatisch verstuurd)</p></body></html>"),
                 attachments=(folder / item["file"],),

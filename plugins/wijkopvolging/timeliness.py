@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from wijkopvolging.errors import ExpectedError
-from wijkopvolging.labels import format_date_nl
+from wijkopvolging.labels import days_nl, format_date_nl
 
 DEFAULT_TERM_DAYS = 42  # six weeks, Awb 6:8
 FIRST_KINGS_DAY_YEAR = 2014  # before 2014 the Atw had Koninginnedag (30 April) instead
@@ -274,10 +274,6 @@ def deadline(
 # --------------------------------------------------------------------------- status
 
 
-def _days(n: int) -> str:
-    return "1 dag" if n == 1 else f"{n} dagen"
-
-
 @dataclass(frozen=True)
 class Status:
     """An item's timeliness at a peildatum; ``code`` is one of ``STATUS_CODES``."""
@@ -305,7 +301,7 @@ class Status:
             kind = "afgesproken termijn" if self.term_agreed else "termijn"
             term = f"{kind} {self.term_days} dagen"
             if self.extension_days:
-                term += f" plus {_days(self.extension_days)} verlenging"
+                term += f" plus {days_nl(self.extension_days)} verlenging"
             if self.term_end == self.deadline:
                 term += f" tot {format_date_nl(self.deadline)}"
             else:
@@ -318,14 +314,14 @@ class Status:
             parts.append(f"beantwoord {format_date_nl(self.answered)}: op tijd")
         elif self.code == TE_LAAT:
             parts.append(
-                f"beantwoord {format_date_nl(self.answered)}: {_days(self.days_over)} te laat"
+                f"beantwoord {format_date_nl(self.answered)}: {days_nl(self.days_over)} te laat"
             )
         else:
             peil = f"op peildatum {format_date_nl(self.peildatum)} nog open"
             if self.code == OPEN_BINNEN_TERMIJN:
                 peil += ", binnen de termijn"
             else:
-                peil += f": {_days(self.days_over)} over de termijn"
+                peil += f": {days_nl(self.days_over)} over de termijn"
             if self.answered is not None:
                 peil += f" (het antwoord van {format_date_nl(self.answered)} valt na de peildatum)"
             parts.append(peil)

@@ -105,3 +105,19 @@ def test_dag_file_imports_nothing_heavy_at_module_level(path):
                             check=True, timeout=120)
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
     assert outcome["heavy"] == []
+
+
+@pytest.mark.parametrize(("dag_id", "moment"), [
+    ("wijkopvolging_ingest", "ingest"),
+    ("wijkopvolging_rapportage", "report"),
+    ("wijkopvolging_signalering", "signalering"),
+])
+def test_the_moments_make_run_and_the_reports_use_are_scheduled_run_ends(dagbag, dag_id,
+                                                                         moment):
+    from wijkopvolging.schedules import ingest_at, report_as_of, signalering_at
+
+    period = Period.starting(2026, 9)
+    at = {"ingest": ingest_at(period.end), "report": report_as_of(period),
+          "signalering": signalering_at(dt.date(2026, 11, 2))}[moment]
+    interval = core_timetable(dagbag.get_dag(dag_id)).infer_manual_data_interval(run_after=at)
+    assert interval.end == at

@@ -74,7 +74,8 @@ def test_the_list_has_dutch_headers_real_dates_a_frozen_header_and_a_filter(proj
     ingest(project, [("1", "vraag", "Bankjes op het dorpsplein", "2026-10-01", "2026-11-10",
                       None)], "i1")
     make_week_lists(project, MONDAY, as_of=AS_OF)
-    sheet = openpyxl.load_workbook(week_folder(project, MONDAY) / "wijk-pernis.xlsx").active
+    folder = week_folder(project.output_dir, MONDAY)
+    sheet = openpyxl.load_workbook(folder / "wijk-pernis.xlsx").active
     headers = [cell.value for cell in sheet[1]]
     assert headers[:3] == ["Signaal", "Uiterste datum", "Dagen tot termijn"]
     assert sheet.freeze_panes == "A2"

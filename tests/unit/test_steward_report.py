@@ -163,3 +163,31 @@ def test_long_tables_are_cut_in_html_but_complete_in_csv(runs, tmp_path):
     assert "En nog 5 record(s) met deze regel" in paths["html"].read_text(encoding="utf-8")
     table = pd.read_csv(paths["csv"], sep=";", encoding="utf-8-sig")
     assert len(table) == ROWS_PER_TABLE + 5
+
+
+def test_a_crash_while_writing_the_ingest_manifest_keeps_the_previous_one(
+        isolated_project, monkeypatch):
+    import json
+
+    from wijkopvolging import atomic
+    from wijkopvolging.config import load_config
+    from wijkopvolging.ingest import run_folder, write_ingest_report
+
+    config = load_config()
+    end = dt.datetime(2026, 3, 1, 4, tzinfo=dt.UTC)
+    write_ingest_report(config, run_id="eerste", data_interval_end=end)
+    manifest = run_folder(config.output_dir, end) / "manifest.json"
+    assert json.loads(manifest.read_text(encoding="utf-8"))["run_id"] == "eerste"
+
+    real_replace = atomic.os.replace
+
+    def crash_on_the_manifest(src, dst):
+        if str(dst).endswith("manifest.json"):
+            raise OSError("killed")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", crash_on_the_manifest)
+    with pytest.raises(OSError, match="killed"):
+        write_ingest_report(config, run_id="tweede", data_interval_end=end)
+    assert json.loads(manifest.read_text(encoding="utf-8"))["run_id"] == "eerste"
+    assert [p.name for p in manifest.parent.iterdir() if atomic.TEMP_MARK in p.name] == []
