@@ -20,12 +20,13 @@ OVERVIEW_NAME = "bijlage-overzicht.docx"
 OVERVIEW_XLSX_NAME = "bijlage-overzicht.xlsx"  # the same rows, for sorting and filtering
 
 
-def kenmerk_for(config: Config, period: Period, override: str | None = None) -> str:
-    """The letter's kenmerk: a run parameter wins over the configured template."""
+def kenmerk_for(template: str, period: Period, override: str | None = None) -> str:
+    """The letter's kenmerk: a run parameter wins over the configured template
+    (``settings.kenmerk``, checked when the configuration is read)."""
     if override:
         return override
-    return config.settings.kenmerk.format(slug=period.slug, first_month=period.first_month,
-                                          year=period.start.year)
+    return template.format(slug=period.slug, first_month=period.first_month,
+                           year=period.start.year)
 
 
 def period_folder(config: Config, period: Period) -> Path:
@@ -133,12 +134,13 @@ def write_documents(config: Config, period: Period, *, run_id: str,
     finally:
         warehouse.dispose()
     quarantined = quarantine_by_reason(config, period)
+    kenmerk = kenmerk_for(config.settings.kenmerk, period, kenmerk)
     folder = Path(folder) if folder else period_folder(config, period)
     folder.mkdir(parents=True, exist_ok=True)
     staging = folder / f".tmp-{os.getpid()}"
     staging.mkdir(exist_ok=True)
     try:
-        letter = render_letter(report, period, kenmerk=kenmerk_for(config, period, kenmerk),
+        letter = render_letter(report, period, kenmerk=kenmerk,
                                letter_date=period.end, quarantine_by_reason=quarantined,
                                revised=revised, path=staging / LETTER_NAME)
         overview = render_overview(report, period, revised=revised,
@@ -159,7 +161,7 @@ def write_documents(config: Config, period: Period, *, run_id: str,
         "label": period.label,
         "peildatum": period.peildatum.isoformat(),
         "as_of": report_as_of(period).isoformat(),
-        "kenmerk": kenmerk_for(config, period, kenmerk),
+        "kenmerk": kenmerk,
         "revised": revised,
         "items": len(report),
         "status_counts": {k: int(v) for k, v in
