@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT / "plugins"))
 from wijkopvolging.config import load_config  # noqa: E402
 from wijkopvolging.errors import ExpectedError  # noqa: E402
 from wijkopvolging.periods import Period  # noqa: E402
+from wijkopvolging.reference import ReferenceData  # noqa: E402
 from wijkopvolging.schedules import ingest_at, report_as_of, signalering_at  # noqa: E402
 
 
@@ -53,10 +54,12 @@ def main() -> None:
     parser.add_argument("--period", help="first month of the period, e.g. 2025-09")
     parser.add_argument("--no-demo", action="store_true", help="do not (re)fill demo sources")
     args = parser.parse_args()
-    # Settings and period are checked before any work: a wrong one stops here, in one line.
+    # Period, settings and reference data are checked before any work: a wrong one stops
+    # here, in one line, instead of in a task after minutes of ingest.
     try:
         period = Period.parse(args.period) if args.period else Period.last_complete(dt.date.today())
         config = load_config()
+        ReferenceData.load()
     except ExpectedError as exc:
         sys.exit(f"make run: {exc}")
     from wijkopvolging.ingest import run_folder

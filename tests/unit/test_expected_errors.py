@@ -89,3 +89,23 @@ def test_unexpected_errors_pass_unchanged_so_the_task_keeps_traceback_and_retrie
         with fail_clearly("bron"):
             raise error
     assert raised.value is error
+
+
+def test_make_run_stops_on_a_broken_reference_file_before_any_work(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    shutil.copytree(ROOT / "include" / "config", tmp_path / "include" / "config")
+    wethouders = tmp_path / "include" / "config" / "wethouders.yaml"
+    wethouders.write_text("wethouders:\n  - naam: [niet, goed\n", encoding="utf-8")
+    env = {**os.environ, "WIJKOPVOLGING_HOME": str(tmp_path),
+           "AIRFLOW_HOME": str(tmp_path / "airflow")}
+    env.pop("WIJKOPVOLGING_CONFIG", None)
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "run_pipeline.py")],
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode != 0
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"make run: {wethouders}: not valid YAML at line")
+    assert result.stdout == ""
+    assert not (tmp_path / ".data").exists()  # no demo source filled, no warehouse made
