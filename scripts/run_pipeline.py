@@ -62,6 +62,7 @@ def main() -> None:
         ReferenceData.load()
     except ExpectedError as exc:
         sys.exit(f"make run: {exc}")
+    # Imported after the checks: these pull in pandas and GX, a second the checks need not wait.
     from wijkopvolging.ingest import run_folder
     from wijkopvolging.rapportage import period_folder
     from wijkopvolging.signalering import week_folder

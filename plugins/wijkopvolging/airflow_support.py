@@ -75,7 +75,7 @@ def fail_clearly(what: str):
     try:
         yield
     except ExpectedError as exc:
-        message = " ".join(str(exc).split("\n"))  # one line, whatever the message holds
+        message = " ".join(str(exc).splitlines())  # one line, whatever the message holds
         raise AirflowFailException(f"{what}: {message}") from None
 
 
