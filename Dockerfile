@@ -6,12 +6,14 @@
 #
 # Why the lock with --no-deps: apache-airflow 3.3.2 is already in the image (with the
 # providers and drivers the image ships, e.g. asyncpg for the metadata DB). requirements.lock
-# pins every package this project is tested with, hashes included, and pins apache-airflow
-# to the image's own 3.3.2, so installing it without the resolver lays exactly the tested
-# versions over the image and touches nothing else; `pip check` then fails the build if an
-# image-only package cannot live with a locked version. `pip install -r requirements.txt`
-# would let pip pick the transitive versions at build time (a different image every month),
-# and `uv pip sync` would remove what the image needs and the lock does not list.
+# is the production set (the test, lint and benchmark tools are in requirements-dev.lock and
+# stay out of the image): it pins every package production runs with, hashes included, and
+# pins apache-airflow to the image's own 3.3.2, so installing it without the resolver lays
+# exactly the tested versions over the image and touches nothing else; `pip check` then
+# fails the build if an image-only package cannot live with a locked version.
+# `pip install -r requirements.txt` would let pip pick the transitive versions at build time
+# (a different image every month), and `uv pip sync` would remove what the image needs and
+# the lock does not list.
 ARG AIRFLOW_IMAGE=apache/airflow:3.3.2-python3.11
 FROM ${AIRFLOW_IMAGE}
 

@@ -1,10 +1,18 @@
 # wijkopvolging: two commands on a fresh machine.
 #   make run    set up (once), then run ingest + rapportage for the last complete period
 #   make test   set up (once), then run the whole test suite
+# `make run` installs the production set only; test, lint and bench add the development set.
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
-STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock 2>/dev/null | cut -c1-16)
+UV_VERSION := 0.13.8
+# Two locked sets: production (requirements.lock) and development on top of it
+# (requirements-dev.lock). Each stamp carries the hash of what it installed, so the venv is
+# re-synced only when a lock changes. The development set includes production, so its
+# install also renews the production stamp: `make run` after `make test` installs nothing.
+PROD_STAMP := $(VENV)/.installed-prod-$(shell cat requirements.lock 2>/dev/null | sha256sum | cut -c1-16)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.lock requirements-dev.lock 2>/dev/null | sha256sum | cut -c1-16)
+SYNC = $(VENV)/bin/uv pip sync --python $(VENV)/bin/python --compile-bytecode --require-hashes
 PERIOD ?=
 
 export AIRFLOW_HOME := $(CURDIR)/.airflow
@@ -23,38 +31,52 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: run test lint bench airflow-ui lock clean
 
-# The venv is rebuilt only when requirements.lock changes (the stamp carries its hash).
-$(STAMP): requirements.lock
+# uv is the installer, not a dependency: bootstrapped into the venv (sync keeps it).
+$(VENV)/bin/uv:
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	@rm -f $(VENV)/.installed-*
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
-	$(VENV)/bin/uv pip sync --python $(VENV)/bin/python --compile-bytecode --require-hashes requirements.lock
-	@touch $@
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-$(AIRFLOW_HOME)/.migrated: $(STAMP)
+# Production only. A venv that already holds the current development set has it all
+# (checked when the recipe runs: the development rule may just have installed it).
+$(PROD_STAMP): requirements.lock | $(VENV)/bin/uv
+	@if [ -e $(DEV_STAMP) ]; then touch $@; else \
+	  rm -f $(VENV)/.installed-* && $(SYNC) requirements.lock && touch $@; fi
+
+# Development on top of production (sync also removes what neither lock lists).
+$(DEV_STAMP): requirements.lock requirements-dev.lock | $(VENV)/bin/uv
+	@rm -f $(VENV)/.installed-*
+	$(SYNC) requirements-dev.lock
+	@touch $@ $(PROD_STAMP)
+
+# Airflow's metadata database: once per AIRFLOW_HOME, again when the production lock
+# (where Airflow's version lives) changes.
+$(AIRFLOW_HOME)/.migrated: requirements.lock | $(PROD_STAMP)
 	@mkdir -p $(AIRFLOW_HOME)
 	$(VENV)/bin/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (tail -20 $(AIRFLOW_HOME)/migrate.log; exit 1)
 	@touch $@
 
-run: $(AIRFLOW_HOME)/.migrated
+run: $(PROD_STAMP) $(AIRFLOW_HOME)/.migrated
 	$(VENV)/bin/python scripts/run_pipeline.py $(if $(PERIOD),--period $(PERIOD))
 
-test: $(AIRFLOW_HOME)/.migrated
+test: $(DEV_STAMP) $(AIRFLOW_HOME)/.migrated
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check dags plugins scripts tests
 
-bench: $(AIRFLOW_HOME)/.migrated
+bench: $(DEV_STAMP) $(AIRFLOW_HOME)/.migrated
 	$(VENV)/bin/python scripts/bench.py
 
 # The Airflow UI on http://127.0.0.1:8080 (loopback only); the password is in .airflow/.
-airflow-ui: $(AIRFLOW_HOME)/.migrated
+airflow-ui: $(PROD_STAMP) $(AIRFLOW_HOME)/.migrated
 	scripts/airflow_ui.sh
 
-# Re-resolve requirements.txt into the hashed lock (needs the venv's uv).
-lock: $(STAMP)
+# Re-resolve both sets into their hashed locks. The current locks are the output files, so
+# uv keeps their versions where the requirements allow; the development set is constrained
+# to the production lock, so both pin the same production packages.
+lock: | $(VENV)/bin/uv
 	$(VENV)/bin/uv pip compile requirements.txt --python-version 3.11 --generate-hashes -o requirements.lock
+	$(VENV)/bin/uv pip compile requirements-dev.txt --python-version 3.11 --generate-hashes -o requirements-dev.lock
 
 clean:
 	rm -rf .airflow .data output .gx .bench

@@ -78,7 +78,7 @@ def smtp_server():
     try:
         from aiosmtpd.controller import Controller
     except ImportError:
-        require(False, "aiosmtpd is not installed (it is in requirements.lock)")
+        require(False, "aiosmtpd is not installed (it is in requirements-dev.lock)")
     inbox = Inbox("127.0.0.1", free_port())
     controller = Controller(inbox, hostname=inbox.host, port=inbox.port)
     controller.start()
