@@ -4,6 +4,7 @@ the published OpenAPI schema: pages, retries, refused access, mapping and waterm
 from __future__ import annotations
 
 import datetime as dt
+import socket
 from types import SimpleNamespace
 
 import jwt
@@ -119,6 +120,58 @@ def test_an_api_that_stays_down_fails_after_a_bounded_number_of_tries(api, sleep
     assert not isinstance(error.value, ExpectedError)  # the task's retries try again later
     assert "failed 3 times (last: 503" in str(error.value)
     assert sleeps == [0.5, 1.0]
+
+
+def test_a_429_waits_as_long_as_its_retry_after_asks(api, sleeps):
+    add_vragen(api, 1)
+    api.fail_next("/zaken", status=429, retry_after="7")
+    assert read(api, sleeps).count == 1
+    assert sleeps == [7.0]
+
+
+def test_a_retry_after_longer_than_a_minute_is_capped_and_a_date_falls_back_to_backoff(
+        api, sleeps):
+    add_vragen(api, 1)
+    api.fail_next("/zaken", status=503, retry_after="3600")
+    api.fail_next("/zaken", status=429, retry_after="Wed, 21 Oct 2026 07:28:00 GMT")
+    api.fail_next("/zaken", status=502)
+    assert read(api, sleeps).count == 1
+    assert sleeps == [60.0, 1.0, 2.0]  # the date is not read: backoff as if none was sent
+
+
+def test_a_request_that_times_out_is_tried_again(api, sleeps):
+    add_vragen(api, 1)
+    api.fail_next("/zaken", status=503, delay=1.0)  # answers after the client gave up
+    conn = connection(api)
+    client = ZakenClient(conn, source_name=SOURCE.name, timeout=0.2, sleep=sleeps.append)
+    result = extract_zgw(SOURCE, connection=conn, ledger=None, data_interval_end=DAY_1,
+                         client=client)
+    assert result.count == 1
+    assert sleeps == [0.5]
+
+
+def test_a_server_that_cannot_be_reached_fails_with_the_connection_error_named(sleeps):
+    with socket.socket() as probe:  # a port that was free a moment ago: nobody listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    conn = ZgwConnection(f"http://127.0.0.1:{port}/zaken/api/v1", "wijkopvolging", SECRET,
+                         "zgw_zaken")
+    client = ZakenClient(conn, source_name=SOURCE.name, retries=3, sleep=sleeps.append)
+    with pytest.raises(SourceUnavailable) as error:
+        client.get_json(client.url("zaken"))
+    message = str(error.value)
+    assert "'zgw_zaken'" in message and "failed 4 times (last: ConnectionError)" in message
+    assert "try again later" in message
+    assert sleeps == [0.5, 1.0, 2.0]
+    assert client.requests == 4
+
+
+def test_a_client_error_other_than_a_refusal_is_not_retried(api, sleeps):
+    conn = connection(api)
+    client = ZakenClient(conn, source_name=SOURCE.name, sleep=sleeps.append)
+    with pytest.raises(SourceError, match="failed with 404"):
+        client.get_json(client.url("zaken/onbekend/zaakeigenschappen"))
+    assert sleeps == [] and client.requests == 1
 
 
 def test_a_wrong_secret_gives_a_clear_error_naming_the_airflow_connection(api, sleeps):

@@ -4,13 +4,15 @@ Serves GET /zaken (paginated, filters zaaktype, registratiedatum__gt, einddatum_
 einddatum__isnull), GET /zaken/{uuid}/zaakeigenschappen and GET /statussen?zaak=, checks
 the ZGW JWT (HS256) on every request, and validates every body it sends against the
 published schema (``spec.py``); a body that breaks the schema is recorded in
-``schema_errors`` (the tests assert it stays empty). ``fail_next`` injects 5xx answers.
+``schema_errors`` (the tests assert it stays empty). ``fail_next`` injects 429/5xx
+answers, slow ones and ``Retry-After``.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid as uuidlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -44,7 +46,7 @@ class FakeZakenApi:
         self.requests: list[tuple[str, dict[str, list[str]]]] = []
         self.claims: list[dict[str, Any]] = []
         self.schema_errors: list[str] = []
-        self._failures: list[tuple[str, int]] = []
+        self._failures: list[tuple[str, int, str | None, float]] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -74,10 +76,13 @@ class FakeZakenApi:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}{BASE_PATH}"
 
-    def fail_next(self, path_contains: str, status: int = 503, times: int = 1) -> None:
-        """The next ``times`` requests whose path+query contains the text get ``status``."""
+    def fail_next(self, path_contains: str, status: int = 503, times: int = 1, *,
+                  retry_after: str | None = None, delay: float = 0.0) -> None:
+        """The next ``times`` requests whose path+query contains the text get ``status``
+        (with a ``Retry-After`` header when given), after ``delay`` seconds (a delay longer
+        than the client's timeout makes the client time out)."""
         with self._lock:
-            self._failures.extend([(path_contains, status)] * times)
+            self._failures.extend([(path_contains, status, retry_after, delay)] * times)
 
     # -- data ------------------------------------------------------------------------------
     def add_zaak(self, identificatie: str, *, zaaktype: str = ZAAKTYPE_VRAAG,
@@ -139,8 +144,15 @@ class FakeZakenApi:
             if failure:
                 self._failures.remove(failure)
         if failure:
-            return self._send(handler, failure[1], {"detail": "tijdelijk niet beschikbaar"},
-                              validate=None)
+            _, status, retry_after, delay = failure
+            if delay:
+                time.sleep(delay)
+            headers = {"Retry-After": retry_after} if retry_after else {}
+            try:
+                return self._send(handler, status, {"detail": "tijdelijk niet beschikbaar"},
+                                  validate=None, headers=headers)
+            except OSError:  # the client gave up waiting (a timeout test)
+                return None
         if not self._authorised(handler):
             body = {"type": "", "code": "not_authenticated", "title": "Niet geauthenticeerd.",
                     "status": 401, "detail": "Ongeldige of ontbrekende JWT.",
@@ -209,7 +221,8 @@ class FakeZakenApi:
         }
 
     def _send(self, handler, status: int, body: Any, *, validate: tuple[str, str] | None,
-              content_type: str = "application/json") -> None:
+              content_type: str = "application/json",
+              headers: dict[str, str] | None = None) -> None:
         if validate:
             problems = spec.errors(body, *validate)
             if problems:
@@ -221,5 +234,7 @@ class FakeZakenApi:
         handler.send_header("Content-Type", content_type)
         handler.send_header("Content-Length", str(len(data)))
         handler.send_header("API-version", "1.5.1")
+        for name, value in (headers or {}).items():
+            handler.send_header(name, value)
         handler.end_headers()
         handler.wfile.write(data)

@@ -30,8 +30,9 @@ since the watermark, each minus ``overlap_days`` for late or backdated registrat
 first run, or ``incremental: false``, reads every zaak of the zaaktypen. Such a source is
 not a full extract (``full_extract: false``): a zaak deleted in the case system is not seen.
 
-Timeouts, connection errors, 429 and 5xx are retried with exponential backoff, a bounded
-number of times; 401/403 raise ``SourceAccessDenied`` naming the Airflow connection.
+Timeouts, connection errors, 429 and 5xx are retried (tenacity) with exponential backoff or
+the server's ``Retry-After``, a bounded number of times; 401/403 raise
+``SourceAccessDenied`` naming the Airflow connection.
 """
 
 from __future__ import annotations
@@ -124,7 +125,6 @@ class ZakenClient:
         self.sleep = sleep
         self.session = session or requests.Session()
         self.requests = 0
-        self._retry_after: str | None = None  # the last 429/503's Retry-After header
 
     def close(self) -> None:
         self.session.close()
@@ -138,51 +138,61 @@ class ZakenClient:
         return f"source {self.source_name!r} ({via}, {self.connection.base_url})"
 
     def get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
-        """GET one resource; retries timeouts, connection errors, 429 and 5xx."""
+        """GET one resource; retries timeouts, connection errors, 429 and 5xx.
+
+        Up to ``retries`` more tries after the first, waiting ``backoff``, then twice as
+        long each time (at most ``MAX_BACKOFF_SECONDS``), or what a numeric ``Retry-After``
+        asks; after the last try ``SourceUnavailable`` says the API is unavailable (the
+        task's own retries may get through later).
+        """
+        import tenacity
+
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.retries + 1),
+            wait=_RetryAfterOr(tenacity.wait_exponential(multiplier=self.backoff,
+                                                         max=MAX_BACKOFF_SECONDS)),
+            retry=tenacity.retry_if_exception_type(_Unavailable),
+            sleep=self.sleep, reraise=True)
+        try:
+            return retrying(self._get_once, url, params)
+        except _Unavailable as last:
+            raise SourceUnavailable(f"{self._who()}: GET {url} failed {self.retries + 1} "
+                                    f"times (last: {last}); the Zaken API is unavailable, "
+                                    "try again later") from None
+
+    def _get_once(self, url: str, params: dict[str, Any] | None) -> Any:
+        """One authenticated GET: the JSON body, ``_Unavailable`` for what may pass, or a
+        ``SourceError`` for what another try will not fix."""
         import requests
 
-        last = ""
-        for attempt in range(self.retries + 1):
-            if attempt:
-                self.sleep(self._delay(attempt))
-            token = zgw_token(self.connection.client_id, self.connection.secret)
-            self.requests += 1
-            try:
-                response = self.session.get(
-                    url, params=params, timeout=self.timeout,
-                    headers={"Authorization": f"Bearer {token}", "Accept": "application/json",
-                             "Accept-Crs": "EPSG:4326"})
-            except (requests.Timeout, requests.ConnectionError) as exc:
-                last = f"{type(exc).__name__}"
-                continue
-            status = response.status_code
-            if status in (401, 403):
-                raise SourceAccessDenied(
-                    f"{self._who()}: the Zaken API refused access ({status} "
-                    f"{response.reason}) for client_id {self.connection.client_id!r}. Check "
-                    "client_id (login) and secret (password) of the connection, and that "
-                    "the application may read (zaken.lezen) these zaaktypen in the "
-                    "Autorisaties API.")
-            if status == 429 or status >= 500:
-                last = f"{status} {response.reason}"
-                self._retry_after = response.headers.get("Retry-After")
-                continue
-            if status >= 400:
-                raise SourceError(f"{self._who()}: GET {response.url} failed with {status} "
-                                  f"{response.reason}: {_problem(response)}")
-            try:
-                return response.json()
-            except ValueError:
-                raise SourceError(f"{self._who()}: GET {response.url} did not return JSON"
-                                  ) from None
-        raise SourceUnavailable(f"{self._who()}: GET {url} failed {self.retries + 1} times "
-                          f"(last: {last}); the Zaken API is unavailable, try again later")
-
-    def _delay(self, attempt: int) -> float:
-        retry_after, self._retry_after = self._retry_after, None
-        if retry_after and str(retry_after).isdigit():
-            return min(float(retry_after), MAX_BACKOFF_SECONDS)
-        return min(self.backoff * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
+        token = zgw_token(self.connection.client_id, self.connection.secret)
+        self.requests += 1
+        try:
+            response = self.session.get(
+                url, params=params, timeout=self.timeout,
+                headers={"Authorization": f"Bearer {token}", "Accept": "application/json",
+                         "Accept-Crs": "EPSG:4326"})
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            raise _Unavailable(type(exc).__name__) from exc
+        status = response.status_code
+        if status in (401, 403):
+            raise SourceAccessDenied(
+                f"{self._who()}: the Zaken API refused access ({status} "
+                f"{response.reason}) for client_id {self.connection.client_id!r}. Check "
+                "client_id (login) and secret (password) of the connection, and that "
+                "the application may read (zaken.lezen) these zaaktypen in the "
+                "Autorisaties API.")
+        if status == 429 or status >= 500:
+            raise _Unavailable(f"{status} {response.reason}",
+                               retry_after=response.headers.get("Retry-After"))
+        if status >= 400:
+            raise SourceError(f"{self._who()}: GET {response.url} failed with {status} "
+                              f"{response.reason}: {_problem(response)}")
+        try:
+            return response.json()
+        except ValueError:
+            raise SourceError(f"{self._who()}: GET {response.url} did not return JSON"
+                              ) from None
 
     def pages(self, path_or_url: str, params: dict[str, Any] | None = None
               ) -> Iterator[dict[str, Any]]:
@@ -205,6 +215,29 @@ class ZakenClient:
 
     def statussen(self, zaak: dict[str, Any]) -> list[dict[str, Any]]:
         return list(self.pages("statussen", {"zaak": zaak["url"]}))
+
+
+class _Unavailable(Exception):
+    """An answer worth another try: a timeout, a lost connection, 429 or 5xx."""
+
+    def __init__(self, reason: str, retry_after: str | None = None):
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class _RetryAfterOr:
+    """tenacity wait: the server's numeric ``Retry-After`` (capped at
+    ``MAX_BACKOFF_SECONDS``) when the last answer sent one, else ``fallback``."""
+
+    def __init__(self, fallback):
+        self.fallback = fallback
+
+    def __call__(self, retry_state) -> float:
+        failure = retry_state.outcome.exception() if retry_state.outcome else None
+        retry_after = getattr(failure, "retry_after", None)
+        if retry_after and str(retry_after).isdigit():
+            return min(float(retry_after), MAX_BACKOFF_SECONDS)
+        return self.fallback(retry_state)
 
 
 def _problem(response) -> str:
