@@ -1,13 +1,18 @@
 """Detectors for residents' personal data in texts that can reach the public overview.
 
 The RIS is public, so a title with a phone number must never get there (DOMAIN.md,
-"Privacy"). Found: e-mail addresses; Dutch phone numbers (``06``, area codes like
-``010``, ``+31``/``0031``; groups separated by spaces, dashes or parentheses); BSNs (nine
-digits, also ``1234.56.782``, that pass the elfproef); IBANs (mod-97 valid, spaces
+"Privacy"). Found: e-mail addresses; phone numbers a resident may have (``phonenumbers``'
+``PhoneNumberMatcher``, region NL: Dutch numbers in any common notation and international
+ones, mobile, fixed line, VoIP, 084/087 and pagers; not service numbers such as
+``0800``/``0900``, ``088`` or ``14010``); BSNs (nine digits, also grouped by dots, spaces
+or dashes, valid per ``stdnum.nl.bsn``); IBANs (valid per ``stdnum.iban``, spaces
 allowed); postcodes with a house number (``3012 AB 12``, ``3012AB 12a``, ``12, 3012 AB``).
-Not found, on purpose: dates (``12-03-2024``), nine digits failing the elfproef,
-kenmerken (``23bb003697``, ``M2310-3061``), amounts (``€300.000``). Names are not
-detected: no pattern tells a resident's name from a street's or a wethouder's.
+Not found, on purpose: dates (``12-03-2024``, also when a number follows), nine digits
+failing the elfproef, kenmerken (``23bb003697``, ``M2310-3061``), amounts (``€300.000``).
+Names are not detected: no pattern tells a resident's name from a street's or a
+wethouder's. Which detector does which kind, and why, is measured on a labelled corpus
+(``tests/data/privacy_corpus.csv``, ``scripts/compare_privacy_detectors.py``,
+``docs/privacy-detectors.md``).
 
 Everything here is a pure function. Column-wise: a cheap vectorised pre-filter (a text
 without a digit or an ``@`` cannot hold any of these) on the column's distinct values,
@@ -47,37 +52,27 @@ class Hit:
 
 
 def elfproef(digits: str) -> bool:
-    """Whether nine digits pass the BSN elfproef: 9*d1 + 8*d2 + ... + 2*d8 - d9 ≡ 0 (mod 11)."""
-    if len(digits) != 9 or not digits.isdigit() or digits == "000000000":
-        return False
-    total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True))
-    return (total - int(digits[8])) % 11 == 0
+    """Whether nine digits (dots, spaces or dashes between them allowed) are a BSN that
+    passes the elfproef (``stdnum.nl.bsn``)."""
+    from stdnum.nl import bsn
+
+    compact = re.sub(r"[ .-]", "", digits)
+    return len(compact) == 9 and bsn.is_valid(compact)
 
 
 def iban_is_valid(text: str) -> bool:
-    """Whether ``text`` (spaces allowed, any case) is an IBAN with a valid mod-97 check."""
-    compact = re.sub(r"\s", "", text).upper()
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", compact):
-        return False
-    expected = _IBAN_LENGTHS.get(compact[:2])
-    if expected is not None and len(compact) != expected:
-        return False
-    rearranged = compact[4:] + compact[:4]
-    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+    """Whether ``text`` (spaces allowed, any case) is an IBAN: mod-97 check digits and
+    the country's length and format (``stdnum.iban``). The bank itself is not looked up:
+    a real account at a bank stdnum does not know must still be found."""
+    from stdnum import iban
 
+    return iban.is_valid(text, check_country=False)
 
-# Lengths of the IBANs a Rotterdam resident is likely to have; others are checked on
-# mod-97 alone.
-_IBAN_LENGTHS = {
-    "NL": 18, "BE": 16, "DE": 22, "FR": 27, "GB": 22, "LU": 20, "ES": 24, "IT": 27,
-    "PT": 25, "AT": 20, "CH": 21, "IE": 22, "DK": 18, "PL": 28, "SE": 24, "NO": 15,
-    "FI": 18, "TR": 26,
-}
 
 # --------------------------------------------------------------------------- patterns
 
 _EMAIL = re.compile(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
-_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,34}")
+_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2} ?\d{2}(?: ?[A-Za-z0-9]){11,30}")
 # Postcode letters are written in capitals; SA, SD and SS are not issued.
 _POSTCODE_LETTERS = r"(?!SA|SD|SS)[A-Z]{2}(?![A-Za-z])"
 _HOUSE_NUMBER = r"\d{1,5}(?:-\d{1,4}|[A-Za-z](?![A-Za-z]))?(?!\d)"  # 12, 12a, 12-2
@@ -87,10 +82,9 @@ _POSTCODE_THEN_NUMBER = re.compile(
 _NUMBER_THEN_POSTCODE = re.compile(
     rf"(?<![\w])\d{{1,5}}[A-Za-z]?,? +[1-9]\d{{3}} ?{_POSTCODE_LETTERS}"
 )
-_BSN = re.compile(r"(?<![\w.,€$-])(?:\d{9}|\d{4}\.\d{2}\.\d{3})(?!\w|[.,-]\d)")
-# A run of digit groups that may be a phone number; which part of it is one is decided
-# by _phone_hits, group by group.
-_PHONE_RUN = re.compile(r"(?<![\w+\-/.,€$])(?:\+|00)?\(?\d[\d \-()]*\d\)?(?!\w)")
+# Nine digits, possibly grouped by the separators stdnum's BSN accepts (111 222 333,
+# 1112.22.333, 4003-76-143); not part of an amount or a longer number.
+_BSN = re.compile(r"(?<![\w.,€$-])\d(?:[ .-]?\d){8}(?!\w|[.,-]\d)")
 _DIGITS = re.compile(r"\d+")
 _DATE_GROUPS = re.compile(r"\d{1,2}([-/])\d{1,2}\1\d{4}(?!\d)")
 
@@ -140,67 +134,31 @@ def _mask_postcode(text: str) -> str:
 # --------------------------------------------------------------------------- detection
 
 
+def _resident_number_types() -> frozenset:
+    import phonenumbers
+
+    kind = phonenumbers.PhoneNumberType
+    # Not toll-free/premium/shared-cost (0800, 0900, 0906, 0909), UAN (088, 14010) or
+    # voicemail: organisations' numbers, which a title may name without harm.
+    return frozenset({kind.MOBILE, kind.FIXED_LINE, kind.FIXED_LINE_OR_MOBILE, kind.VOIP,
+                      kind.PERSONAL_NUMBER, kind.PAGER})
+
+
 def _phone_hits(text: str) -> list[Hit]:
-    """Dutch phone numbers: 10 digits starting with 0 (not 00), or +31/0031 and 9 digits,
-    counted over whole digit groups so a number next to other numbers is still found."""
+    """Phone numbers a resident may have: ``PhoneNumberMatcher`` (region NL, valid
+    numbers only), minus service numbers and minus a date followed by a number
+    (``01-03-2024 10``), which the matcher reads as one fixed-line number."""
+    import phonenumbers
+
+    resident = _resident_number_types()
     hits = []
-    for run in _PHONE_RUN.finditer(text):
-        groups = list(_DIGITS.finditer(run.group()))
-        i = 0
-        while i < len(groups):
-            found = _phone_from(run.group(), groups, i)
-            if found is None:
-                i += 1
-                continue
-            last, start = found
-            begin = run.start() + start
-            end = run.start() + groups[last].end()
-            if run.group()[groups[last].end():groups[last].end() + 1] == ")":
-                end += 1
-            hits.append(Hit(PHONE, begin, end, _mask_phone(text[begin:end])))
-            i = last + 1
+    for match in phonenumbers.PhoneNumberMatcher(text, "NL"):
+        if phonenumbers.number_type(match.number) not in resident:
+            continue
+        if starts_with_date(match.raw_string):
+            continue
+        hits.append(Hit(PHONE, match.start, match.end, _mask_phone(match.raw_string)))
     return hits
-
-
-def _phone_from(run: str, groups: list, i: int) -> tuple[int, int] | None:
-    """(index of the last group, start offset in ``run``) of a phone number starting at
-    group ``i``, or None."""
-    first = groups[i]
-    start = first.start()
-    plus = start > 0 and run[start - 1] == "+"
-    if plus:
-        start -= 1
-    elif start > 0 and run[start - 1] == "(":
-        start -= 1
-    # Separators between groups: at most a few of " -()".
-    digits = ""
-    international = plus and first.group().startswith("31") or first.group().startswith("0031")
-    for j in range(i, len(groups)):
-        if j > i:
-            gap = run[groups[j - 1].end():groups[j].start()]
-            if len(gap) > 3:
-                return None
-        group = groups[j].group()
-        digits += group
-        if international:
-            national = digits[4:] if digits.startswith("0031") else digits[2:]
-            if j > i and group == "0" and run[groups[j].start() - 1:groups[j].start()] == "(":
-                digits = digits[:-1]  # +31 (0)6 ...: the (0) is not dialled
-                continue
-            if len(national) == 9:
-                return (j, start) if national[0] != "0" else None
-            if len(national) > 9:
-                return None
-        else:
-            if len(digits) == 10:
-                if digits[0] != "0" or digits[1] == "0":
-                    return None
-                if starts_with_date(run[first.start():groups[j].end()]):
-                    return None  # 01-03-2024 10: a date and a number, not 0103202410
-                return j, start
-            if len(digits) > 10:
-                return None
-    return None
 
 
 def starts_with_date(text: str) -> bool:
@@ -219,23 +177,17 @@ def starts_with_date(text: str) -> bool:
 
 
 def _iban_hits(text: str) -> list[Hit]:
+    """The longest valid IBAN at the start of each candidate, cut only between groups."""
     hits = []
     for match in _IBAN.finditer(text):
         candidate = match.group()
-        positions = [i for i, c in enumerate(candidate) if c != " "]
-        compact = candidate.replace(" ", "").upper()
-        expected = _IBAN_LENGTHS.get(compact[:2])
-        lengths = [expected] if expected else range(min(len(compact), 34), 14, -1)
-        for length in lengths:
-            if length > len(compact):
+        ends = [i + 1 for i, c in enumerate(candidate) if c.isalnum()]
+        for end in reversed(ends[14:]):  # an IBAN has at least 15 characters
+            if candidate[end:end + 1].isalnum():
                 continue
-            end = positions[length - 1] + 1
-            after = candidate[end:end + 1]
-            if after.isalnum():
-                continue
-            if iban_is_valid(compact[:length]):
-                piece = candidate[:end]
-                hits.append(Hit(IBAN, match.start(), match.start() + end, _mask_iban(piece)))
+            if iban_is_valid(candidate[:end]):
+                hits.append(Hit(IBAN, match.start(), match.start() + end,
+                                _mask_iban(candidate[:end])))
                 break
     return hits
 
@@ -243,8 +195,9 @@ def _iban_hits(text: str) -> list[Hit]:
 def find_personal_data(text: object) -> list[Hit]:
     """Every piece of personal data in ``text``, in order; [] for a clean or missing text.
 
-    Detectors run from the most specific (e-mail, IBAN, postcode) to the least (BSN,
-    phone); a hit inside an earlier one (the digits of an IBAN) is not counted twice.
+    Detectors run from the most specific (e-mail, IBAN, postcode, phone: the matcher
+    knows the numbering plans) to the least (BSN: any nine digits with a valid check
+    digit); a hit inside an earlier one (the digits of an IBAN) is not counted twice.
     """
     if not isinstance(text, str) or not re.search(_PREFILTER, text):
         return []
@@ -260,10 +213,9 @@ def find_personal_data(text: object) -> list[Hit]:
     for pattern in (_POSTCODE_THEN_NUMBER, _NUMBER_THEN_POSTCODE):
         add(Hit(POSTCODE, m.start(), m.end(), _mask_postcode(m.group()))
             for m in pattern.finditer(text))
-    add(Hit(BSN, m.start(), m.end(), _mask_alnum(m.group(), keep_last=3))
-        for m in _BSN.finditer(text)
-        if elfproef(m.group().replace(".", "")))
     add(_phone_hits(text))
+    add(Hit(BSN, m.start(), m.end(), _mask_alnum(m.group(), keep_last=3))
+        for m in _BSN.finditer(text) if elfproef(m.group()))
     return sorted(hits, key=lambda h: h.start)
 
 
