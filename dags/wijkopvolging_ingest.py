@@ -22,6 +22,7 @@ from wijkopvolging.airflow_support import (
     source_connection_url,
     source_zgw_connection,
 )
+from wijkopvolging.assets import WAREHOUSE_ITEMS
 from wijkopvolging.schedules import INGEST_CRON, TIMEZONE
 
 SOURCE_TASK = RETRY_WITH_BACKOFF  # a source that is down: 30 s, 1 min, 2 min …
@@ -68,7 +69,7 @@ def wijkopvolging_ingest():
             return validate_source(load_settings(), extracted["source"], run_id=run_id,
                                    data_interval_end=data_interval_end)
 
-    @task
+    @task(outlets=[WAREHOUSE_ITEMS])
     def load(validated: dict, run_id=None, data_interval_end=None) -> dict:
         """Store new and changed items as versions; reconcile the counts."""
         from wijkopvolging.ingest import load_source

@@ -25,6 +25,7 @@ from wijkopvolging.airflow_support import (
     load_settings,
     notify_operations,
 )
+from wijkopvolging.assets import PERIOD_DOCUMENTS, WAREHOUSE_ITEMS
 from wijkopvolging.schedules import REPORT_CRON, TIMEZONE
 
 PERIOD_PATTERN = r"^[0-9]{4}-(01|03|05|07|09|11)$"
@@ -62,7 +63,7 @@ def wijkopvolging_rapportage():
                 return Period.parse(params["periode"]).slug
             return Period.from_data_interval(data_interval_start, data_interval_end).slug
 
-    @task
+    @task(inlets=[WAREHOUSE_ITEMS])
     def snapshot(period: str, run_id=None) -> dict:
         """The items open at the peildatum or answered in the period, as of its end."""
         from wijkopvolging.periods import Period
@@ -89,7 +90,7 @@ def wijkopvolging_rapportage():
         with fail_clearly("tijdigheid"):
             return compute_timeliness(load_settings(), Period.parse(period), run_id=run_id)
 
-    @task
+    @task(outlets=[PERIOD_DOCUMENTS])
     def documents(period: str, run_id=None, params=None) -> dict:
         """The raadsinformatiebrief and the overview, as Word and PDF, rendered into the
         work folder; delivery decides what reaches the griffie."""
@@ -106,7 +107,7 @@ def wijkopvolging_rapportage():
             print(f"{name}: {path}")
         return paths
 
-    @task(**RETRY_WITH_BACKOFF)
+    @task(**RETRY_WITH_BACKOFF, inlets=[PERIOD_DOCUMENTS])
     def deliver(period: str, run_id=None, params=None) -> dict:
         """Drop folder and e-mail to the griffie, once per set; a changed set only with
         `force_delivery`. An SMTP server that is down fails this task (and retries)."""

@@ -18,6 +18,7 @@ from wijkopvolging.airflow_support import (
     load_settings,
     notify_operations,
 )
+from wijkopvolging.assets import WAREHOUSE_ITEMS, WEEK_LISTS
 from wijkopvolging.schedules import SIGNALERING_CRON, TIMEZONE
 
 
@@ -32,7 +33,7 @@ from wijkopvolging.schedules import SIGNALERING_CRON, TIMEZONE
                   "on_failure_callback": notify_operations},
 )
 def wijkopvolging_signalering():
-    @task
+    @task(inlets=[WAREHOUSE_ITEMS], outlets=[WEEK_LISTS])
     def make_lists(data_interval_end=None) -> dict:
         """The week's lists, as of the Monday morning this run stands for."""
         from wijkopvolging.periods import AMSTERDAM
@@ -42,7 +43,7 @@ def wijkopvolging_signalering():
         with fail_clearly("signalering"):
             return make_week_lists(load_settings(), monday, as_of=data_interval_end)
 
-    @task(**RETRY_WITH_BACKOFF)
+    @task(**RETRY_WITH_BACKOFF, inlets=[WEEK_LISTS])
     def deliver(lists: dict, run_id=None, data_interval_end=None) -> dict:
         """Mail each list once; a second run in the same week sends nothing new."""
         from wijkopvolging.periods import AMSTERDAM

@@ -121,3 +121,72 @@ def test_the_moments_make_run_and_the_reports_use_are_scheduled_run_ends(dagbag,
           "signalering": signalering_at(dt.date(2026, 11, 2))}[moment]
     interval = core_timetable(dagbag.get_dag(dag_id)).infer_manual_data_interval(run_after=at)
     assert interval.end == at
+
+
+# --- assets: what the DAGs produce and read (Airflow's asset view) ----------------------
+
+ASSET_FLOW = {  # (dag, task): (outlets, inlets), by asset name
+    ("wijkopvolging_ingest", "load"): ({"wijkopvolging_warehouse_items"}, set()),
+    ("wijkopvolging_rapportage", "snapshot"): (set(), {"wijkopvolging_warehouse_items"}),
+    ("wijkopvolging_rapportage", "documents"): ({"wijkopvolging_raadsinformatiebrief"}, set()),
+    ("wijkopvolging_rapportage", "deliver"): (set(), {"wijkopvolging_raadsinformatiebrief"}),
+    ("wijkopvolging_signalering", "make_lists"): ({"wijkopvolging_signaleringslijsten"},
+                                                  {"wijkopvolging_warehouse_items"}),
+    ("wijkopvolging_signalering", "deliver"): (set(), {"wijkopvolging_signaleringslijsten"}),
+}
+
+
+def asset_names(objects) -> set[str]:
+    from airflow.sdk import Asset
+
+    return {obj.name for obj in objects or [] if isinstance(obj, Asset)}
+
+
+def declared_assets(dagbag) -> dict:
+    declared = {}
+    for dag_id in dagbag.dag_ids:
+        for task in dagbag.get_dag(dag_id).tasks:
+            outlets, inlets = asset_names(task.outlets), asset_names(task.inlets)
+            if outlets or inlets:
+                declared[(dag_id, task.task_id)] = (outlets, inlets)
+    return declared
+
+
+def test_tasks_declare_the_assets_they_produce_and_read(dagbag):
+    assert declared_assets(dagbag) == ASSET_FLOW
+
+
+def test_every_asset_read_has_one_producer_and_the_warehouse_feeds_both_reports(dagbag):
+    producers: dict[str, list] = {}
+    readers: dict[str, list] = {}
+    for (dag_id, task_id), (outlets, inlets) in declared_assets(dagbag).items():
+        for name in outlets:
+            producers.setdefault(name, []).append((dag_id, task_id))
+        for name in inlets:
+            readers.setdefault(name, []).append((dag_id, task_id))
+    assert all(len(tasks) == 1 for tasks in producers.values()), producers
+    assert set(readers) <= set(producers)
+    warehouse_readers = {dag for dag, _ in readers["wijkopvolging_warehouse_items"]}
+    assert warehouse_readers == {"wijkopvolging_rapportage", "wijkopvolging_signalering"}
+
+
+def test_the_serialized_dags_carry_the_asset_dependencies_the_ui_draws(dagbag):
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    edges = set()
+    for dag_id in dagbag.dag_ids:
+        serialized = DagSerialization.serialize_dag(dagbag.get_dag(dag_id))
+        edges |= {(dep["source"], dep["label"]) for dep in serialized["dag_dependencies"]
+                  if dep["dependency_type"] == "asset"}
+    assert edges == {("wijkopvolging_ingest", "wijkopvolging_warehouse_items"),
+                     ("wijkopvolging_rapportage", "wijkopvolging_raadsinformatiebrief"),
+                     ("wijkopvolging_signalering", "wijkopvolging_signaleringslijsten")}
+
+
+def test_assets_have_a_group_and_a_dutch_description_for_the_ui():
+    from wijkopvolging import assets
+
+    for asset in (assets.WAREHOUSE_ITEMS, assets.PERIOD_DOCUMENTS, assets.WEEK_LISTS):
+        assert asset.group == "wijkopvolging"
+        assert asset.uri.startswith("wijkopvolging://")
+        assert asset.extra["beschrijving"]
