@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -134,6 +135,7 @@ def _mask_postcode(text: str) -> str:
 # --------------------------------------------------------------------------- detection
 
 
+@cache
 def _resident_number_types() -> frozenset:
     import phonenumbers
 
