@@ -98,7 +98,7 @@ def run_size(n: int, tmp: Path, pdf_max: int) -> None:
     from wijkopvolging.sources import extract
     from wijkopvolging.timeliness import apply_timeliness
     from wijkopvolging.validation import validate_extract
-    from wijkopvolging.warehouse import Warehouse
+    from wijkopvolging.warehouse import open_warehouse
 
     period = Period.starting(*PERIOD_START)
     as_of = dt.datetime.combine(period.end, dt.time(6), tzinfo=dt.UTC)
@@ -143,20 +143,19 @@ def run_size(n: int, tmp: Path, pdf_max: int) -> None:
         findings = validate_extract(items, source=demo.name, reference=reference,
                                     interval_end=as_of, settings=config.settings,
                                     run_id=f"bench{n}", gx_dir=folder / "gx")
-    warehouse = Warehouse(f"sqlite:///{folder}/warehouse.sqlite").create()
-    with stage("load", count):
-        warehouse.write_staging("bench", demo.name, items)
-        warehouse.write_findings("bench", demo.name, as_of, findings, detected_at=as_of)
-        bad = set(findings.loc[findings["severity"] == "error", "row_no"].astype(int))
-        warehouse.load_versions("bench", demo.name, as_of, items[~items["row_no"].isin(bad)],
-                                full_extract=True)
-    with stage("snapshot", count):
-        report = select_for_report(warehouse.snapshot(as_of), period)
-        report["gebied"] = report["wijk"].map(reference.gebied_of)
-    with stage("timeliness", len(report)):
-        report = apply_timeliness(report, period.peildatum,
-                                  config.settings.timeliness)
-    warehouse.dispose()
+    with open_warehouse(f"sqlite:///{folder}/warehouse.sqlite") as warehouse:
+        with stage("load", count):
+            warehouse.write_staging("bench", demo.name, items)
+            warehouse.write_findings("bench", demo.name, as_of, findings, detected_at=as_of)
+            bad = set(findings.loc[findings["severity"] == "error", "row_no"].astype(int))
+            warehouse.load_versions("bench", demo.name, as_of, items[~items["row_no"].isin(bad)],
+                                    full_extract=True)
+        with stage("snapshot", count):
+            report = select_for_report(warehouse.snapshot(as_of), period)
+            report["gebied"] = report["wijk"].map(reference.gebied_of)
+        with stage("timeliness", len(report)):
+            report = apply_timeliness(report, period.peildatum,
+                                      config.settings.timeliness)
     with stage("letter", len(report)):
         letter = render_letter(report, period, kenmerk="BENCH", letter_date=period.end,
                                quarantine_by_reason={}, path=folder / "brief.docx")

@@ -286,8 +286,9 @@ def deliver_to_griffie(config, period, *, run_id: str, kenmerk: str | None = Non
 
         raise ConfigError(f"{config.path}: delivery.griffie: no address to mail the documents "
                           f"to, while the SMTP connection {settings.smtp_conn_id!r} exists")
-    warehouse = _warehouse(config)
-    try:
+    from wijkopvolging.warehouse import open_warehouse
+
+    with open_warehouse(config.warehouse_url) as warehouse:
         decision = decide_delivery(content, warehouse.last_delivery(period.slug, EMAIL),
                                    force=force)
         if decision.action is Action.NOTHING:
@@ -329,8 +330,6 @@ def deliver_to_griffie(config, period, *, run_id: str, kenmerk: str | None = Non
             period_slug=period.slug, channel=EMAIL, delivered_at=moment, run_id=run_id,
             recipients=mail.to, subject=mail.subject, kenmerk=sent["kenmerk"],
             revised=decision.revised, content_sha256=content, files=sent["files"])
-    finally:
-        warehouse.dispose()
     _discard(candidate)
     _discard(drop / NOT_DELIVERED)
     log.info("periode %s %sgeleverd aan %s: %s", period.label,
@@ -339,12 +338,6 @@ def deliver_to_griffie(config, period, *, run_id: str, kenmerk: str | None = Non
     return {"period": period.slug, "action": str(decision.action), "folder": str(drop),
             "to": list(mail.to), "subject": mail.subject,
             "files": [p.name for p in mail.attachments]}
-
-
-def _warehouse(config):
-    from wijkopvolging.warehouse import Warehouse
-
-    return Warehouse(config.warehouse_url).create()
 
 
 def _when(row: Mapping) -> str:

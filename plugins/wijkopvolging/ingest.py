@@ -14,18 +14,13 @@ from wijkopvolging.config import Config
 from wijkopvolging.model import ERROR, WARNING
 from wijkopvolging.periods import AMSTERDAM
 from wijkopvolging.sources.mapping import EXTRACT_RULES
+from wijkopvolging.warehouse import open_warehouse
 
 
 def run_folder(output_dir: Path, as_of: dt.datetime) -> Path:
     """Where an ingest's steward report and manifest go: ``<output>/validatie/<date>``."""
     local = as_of.astimezone(AMSTERDAM) if as_of.tzinfo else as_of
     return Path(output_dir) / "validatie" / f"{local:%Y-%m-%d}"
-
-
-def _warehouse(config: Config):
-    from wijkopvolging.warehouse import Warehouse
-
-    return Warehouse(config.warehouse_url).create()
 
 
 def extract_source(config: Config, source_name: str, *, run_id: str,
@@ -38,8 +33,7 @@ def extract_source(config: Config, source_name: str, *, run_id: str,
     from wijkopvolging.sources.ledger import SourceLedger
 
     source = config.source(source_name)
-    warehouse = _warehouse(config)
-    try:
+    with open_warehouse(config.warehouse_url) as warehouse:
         ledger = SourceLedger(warehouse.engine, source_name, run_id=run_id,
                               as_of=data_interval_end)
         result = extract(source, data_interval_start=data_interval_start,
@@ -48,8 +42,6 @@ def extract_source(config: Config, source_name: str, *, run_id: str,
         warehouse.write_staging(run_id, source_name, result.items)
         warehouse.write_findings(run_id, source_name, data_interval_end, result.findings,
                                  detected_at=data_interval_end)
-    finally:
-        warehouse.dispose()
     return {"source": source_name, "extracted": result.count,
             "unreadable": int(len(result.findings))}
 
@@ -62,8 +54,7 @@ def validate_source(config: Config, source_name: str, *, run_id: str,
     from wijkopvolging.reference import ReferenceData
     from wijkopvolging.validation import validate_extract
 
-    warehouse = _warehouse(config)
-    try:
+    with open_warehouse(config.warehouse_url) as warehouse:
         items = warehouse.read_staging(run_id, source_name)
         parse_findings = warehouse.findings_of_run(run_id)
         # Only the extract's own findings: a retry must not count earlier results twice.
@@ -79,8 +70,6 @@ def validate_source(config: Config, source_name: str, *, run_id: str,
                              ignore_index=True)
         warehouse.write_findings(run_id, source_name, data_interval_end, combined,
                                  detected_at=data_interval_end)
-    finally:
-        warehouse.dispose()
     errors = combined[combined["severity"] == ERROR]
     return {"source": source_name, "extracted": len(items),
             "quarantined": int(errors["row_no"].nunique()),
@@ -93,9 +82,8 @@ def load_source(config: Config, source_name: str, *, run_id: str,
 
     Raises ``ReconciliationError`` when extracted != loaded + quarantined.
     """
-    warehouse = _warehouse(config)
     source = config.source(source_name)
-    try:
+    with open_warehouse(config.warehouse_url) as warehouse:
         items = warehouse.read_staging(run_id, source_name)
         findings = warehouse.findings_of_run(run_id)
         findings = findings[findings["source"] == source_name]
@@ -114,8 +102,6 @@ def load_source(config: Config, source_name: str, *, run_id: str,
             finished_at=finished_at or data_interval_end,
         )
         warehouse.clear_staging(run_id, source_name)
-    finally:
-        warehouse.dispose()
     return {"source": source_name, "extracted": len(items), "loaded": len(valid),
             "quarantined": len(bad_rows), **counts}
 
@@ -126,8 +112,7 @@ def write_ingest_report(config: Config, *, run_id: str, data_interval_end: dt.da
     from wijkopvolging.duplicates import counted_once
     from wijkopvolging.validation import write_steward_report
 
-    warehouse = _warehouse(config)
-    try:
+    with open_warehouse(config.warehouse_url) as warehouse:
         findings = warehouse.findings_of_run(run_id)
         runs = warehouse.runs_of(run_id)
         # What each source had in quarantine before this run: fixed records show as such.
@@ -135,8 +120,6 @@ def write_ingest_report(config: Config, *, run_id: str, data_interval_end: dt.da
             data_interval_end - dt.timedelta(microseconds=1))
         duplicates = counted_once(
             config, warehouse.snapshot(data_interval_end))[1]
-    finally:
-        warehouse.dispose()
     folder = run_folder(config.output_dir, data_interval_end)
     paths = write_steward_report(findings, runs, folder, previous_findings=previous,
                                  gx_dir=config.gx_dir, duplicates=duplicates)

@@ -14,6 +14,7 @@ from pathlib import Path
 from wijkopvolging.config import Config
 from wijkopvolging.periods import Period
 from wijkopvolging.schedules import report_as_of
+from wijkopvolging.warehouse import open_warehouse
 
 LETTER_NAME = "raadsinformatiebrief.docx"
 OVERVIEW_NAME = "bijlage-overzicht.docx"
@@ -34,12 +35,6 @@ def period_folder(config: Config, period: Period) -> Path:
     return config.output_dir / period.slug
 
 
-def _warehouse(config: Config):
-    from wijkopvolging.warehouse import Warehouse
-
-    return Warehouse(config.warehouse_url).create()
-
-
 def take_snapshot(config: Config, period: Period, *, run_id: str) -> dict:
     """Select the period's items from the warehouse as of the report moment."""
     from wijkopvolging.duplicates import counted_once
@@ -47,16 +42,13 @@ def take_snapshot(config: Config, period: Period, *, run_id: str) -> dict:
     from wijkopvolging.reference import ReferenceData
 
     reference = ReferenceData.load()
-    warehouse = _warehouse(config)
-    try:
+    with open_warehouse(config.warehouse_url) as warehouse:
         snapshot = warehouse.snapshot(report_as_of(period))
         kept, duplicates = counted_once(config, snapshot)
         report = select_for_report(kept, period)
         report["gebied"] = report["wijk"].map(
             lambda wijk: reference.gebied_of(wijk) if reference.canonical_wijk(wijk) else None)
         warehouse.write_report_items(run_id, period.slug, report)
-    finally:
-        warehouse.dispose()
     return {"period": period.slug, "in_warehouse": len(snapshot),
             "duplicates": len(duplicates), "in_report": len(report)}
 
@@ -67,11 +59,8 @@ def check_publication_gate(config: Config, period: Period, *, run_id: str) -> di
     from wijkopvolging.reference import ReferenceData
     from wijkopvolging.validation import publication_gate, validate_snapshot
 
-    warehouse = _warehouse(config)
-    try:
+    with open_warehouse(config.warehouse_url) as warehouse:
         report = warehouse.read_report_items(run_id)
-    finally:
-        warehouse.dispose()
     findings = validate_snapshot(report, reference=ReferenceData.load(),
                                  peildatum=period.peildatum, settings=config.settings,
                                  run_id=run_id, gx_dir=config.gx_dir)
@@ -83,13 +72,10 @@ def compute_timeliness(config: Config, period: Period, *, run_id: str) -> dict:
     """Deadline and status at the peildatum for every item in the report."""
     from wijkopvolging.timeliness import apply_timeliness
 
-    warehouse = _warehouse(config)
-    try:
+    with open_warehouse(config.warehouse_url) as warehouse:
         report = warehouse.read_report_items(run_id)
         report = apply_timeliness(report, period.peildatum, config.settings.timeliness)
         warehouse.write_report_items(run_id, period.slug, report)
-    finally:
-        warehouse.dispose()
     return report["status"].value_counts().sort_index().to_dict()
 
 
@@ -98,11 +84,8 @@ def quarantine_by_reason(config: Config, period: Period) -> dict[str, int]:
     from wijkopvolging.model import ERROR
     from wijkopvolging.validation import rule_title
 
-    warehouse = _warehouse(config)
-    try:
+    with open_warehouse(config.warehouse_url) as warehouse:
         findings = warehouse.findings_as_of(report_as_of(period))
-    finally:
-        warehouse.dispose()
     # Records only: a whole-file finding has no row, and its records carry their own.
     errors = findings[(findings["severity"] == ERROR) & findings["row_no"].notna()]
     # A record breaking two rules counts once, under its first rule.
@@ -127,12 +110,9 @@ def write_documents(config: Config, period: Period, *, run_id: str,
         write_overview_xlsx,
     )
 
-    warehouse = _warehouse(config)
-    try:
+    with open_warehouse(config.warehouse_url) as warehouse:
         report = warehouse.read_report_items(run_id)
         reconciliation = warehouse.reconciliation_as_of(report_as_of(period))
-    finally:
-        warehouse.dispose()
     quarantined = quarantine_by_reason(config, period)
     kenmerk = kenmerk_for(config.settings.kenmerk, period, kenmerk)
     folder = Path(folder) if folder else period_folder(config, period)

@@ -137,13 +137,10 @@ def make_week_lists(config, monday: dt.date, *, as_of: dt.datetime) -> dict:
     from wijkopvolging.reference import ReferenceData
     from wijkopvolging.timeliness import apply_timeliness
     from wijkopvolging.validation import publication_gate
-    from wijkopvolging.warehouse import Warehouse
+    from wijkopvolging.warehouse import open_warehouse
 
-    warehouse = Warehouse(config.warehouse_url).create()
-    try:
+    with open_warehouse(config.warehouse_url) as warehouse:
         snapshot = warehouse.snapshot(as_of)
-    finally:
-        warehouse.dispose()
     kept, _ = counted_once(config, snapshot)
     kept = kept[kept["date_raised"] <= pd.Timestamp(monday)]
     timed = apply_timeliness(kept, monday, config.settings.timeliness)
@@ -184,7 +181,7 @@ def deliver_week_lists(config, monday: dt.date, *, run_id: str,
         smtp_connection_configured,
     )
     from wijkopvolging.labels import format_date_nl
-    from wijkopvolging.warehouse import Warehouse
+    from wijkopvolging.warehouse import open_warehouse
 
     folder = week_folder(config.output_dir, monday)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -202,8 +199,7 @@ def deliver_week_lists(config, monday: dt.date, *, run_id: str,
 
     ledger_key = f"signalering/{manifest['week']}"
     sent = unchanged = 0
-    warehouse = Warehouse(config.warehouse_url).create()
-    try:
+    with open_warehouse(config.warehouse_url) as warehouse:
         for item in manifest["lists"]:
             channel = f"{LEDGER_CHANNEL}:{item['recipient']}"
             last = warehouse.last_delivery(ledger_key, channel)
@@ -232,7 +228,5 @@ def deliver_week_lists(config, monday: dt.date, *, run_id: str,
                 revised=last is not None, content_sha256=item["sha256"],
                 files={item["file"]: item["sha256"]})
             sent += 1
-    finally:
-        warehouse.dispose()
     return {"week": manifest["week"], "sent": sent, "unchanged": unchanged,
             "folder": str(folder)}

@@ -12,7 +12,7 @@ from wijkopvolging.config import load_config
 from wijkopvolging.model import coerce_items
 from wijkopvolging.periods import AMSTERDAM
 from wijkopvolging.signalering import deliver_week_lists, make_week_lists, week_folder
-from wijkopvolging.warehouse import Warehouse
+from wijkopvolging.warehouse import open_warehouse
 
 MONDAY = dt.date(2026, 11, 2)
 AS_OF = dt.datetime(2026, 11, 2, 7, tzinfo=AMSTERDAM)
@@ -26,12 +26,9 @@ def ingest(config, rows, run_id):
          "onderwerp": title, "date_raised": raised, "agreed_deadline": deadline,
          "date_answered": answered}
         for rid, kind, title, raised, deadline, answered in rows]))
-    warehouse = Warehouse(config.warehouse_url).create()
-    try:
+    with open_warehouse(config.warehouse_url) as warehouse:
         warehouse.load_versions(run_id, "registratiesysteem", INGEST_AT, items,
                                 full_extract=True)
-    finally:
-        warehouse.dispose()
 
 
 @pytest.fixture

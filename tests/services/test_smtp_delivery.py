@@ -37,7 +37,7 @@ from wijkopvolging.rapportage import (
     take_snapshot,
     write_documents,
 )
-from wijkopvolging.warehouse import Warehouse
+from wijkopvolging.warehouse import open_warehouse
 
 PERIOD = Period.starting(2026, 9)  # september–oktober 2026
 INGEST_AT = dt.datetime(2026, 10, 31, 5, tzinfo=AMSTERDAM)  # the ingest closing the period
@@ -60,16 +60,13 @@ def _items(rows) -> pd.DataFrame:
 
 def ingest(config, rows, run_id="ingest-1") -> None:
     """What the ingest DAG leaves in the warehouse for the period's closing day."""
-    warehouse = Warehouse(config.warehouse_url).create()
-    try:
+    with open_warehouse(config.warehouse_url) as warehouse:
         warehouse.load_versions(run_id, "registratiesysteem", INGEST_AT, _items(rows),
                                 full_extract=True)
         warehouse.record_ingest_run(run_id, "registratiesysteem", INGEST_AT,
                                     extracted=len(rows), loaded=len(rows), quarantined=0,
                                     warnings=0, new=len(rows), changed=0, deleted=0,
                                     finished_at=INGEST_AT)
-    finally:
-        warehouse.dispose()
 
 
 def report(config, run_id: str, *, force: bool = False) -> dict:
@@ -81,11 +78,8 @@ def report(config, run_id: str, *, force: bool = False) -> dict:
 
 
 def ledger(config) -> list[dict]:
-    warehouse = Warehouse(config.warehouse_url).create()
-    try:
+    with open_warehouse(config.warehouse_url) as warehouse:
         return warehouse.deliveries_of(PERIOD.slug, EMAIL)
-    finally:
-        warehouse.dispose()
 
 
 def docx_text(data: bytes) -> str:

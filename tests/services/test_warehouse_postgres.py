@@ -13,7 +13,7 @@ import datetime as dt
 import pytest
 
 import tests.unit.test_warehouse as sqlite_behaviours
-from wijkopvolging.warehouse import Warehouse
+from wijkopvolging.warehouse import open_warehouse
 
 pytestmark = pytest.mark.postgres
 
@@ -24,18 +24,16 @@ globals().update({name: getattr(sqlite_behaviours, name) for name in dir(sqlite_
 
 @pytest.fixture
 def warehouse(postgres_url):
-    warehouse = Warehouse(postgres_url).create()
-    yield warehouse
-    warehouse.dispose()
+    with open_warehouse(postgres_url) as warehouse:
+        yield warehouse
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def any_warehouse(request, tmp_path):
     url = (f"sqlite:///{tmp_path}/warehouse.sqlite" if request.param == "sqlite"
            else request.getfixturevalue("postgres_url"))
-    warehouse = Warehouse(url).create()
-    yield warehouse
-    warehouse.dispose()
+    with open_warehouse(url) as warehouse:
+        yield warehouse
 
 
 def test_the_tables_live_in_the_test_schema_not_in_public(warehouse, postgres_url):

@@ -33,7 +33,7 @@ from wijkopvolging.delivery import (
 from wijkopvolging.model import coerce_items
 from wijkopvolging.periods import Period, select_for_report
 from wijkopvolging.rapportage import period_folder, report_as_of
-from wijkopvolging.warehouse import Warehouse
+from wijkopvolging.warehouse import open_warehouse
 
 PERIOD = Period.starting(2026, 9)  # september–oktober 2026, peildatum 31 oktober 2026
 ROOT = Path(__file__).resolve().parents[2]
@@ -179,11 +179,8 @@ def project(isolated_project, monkeypatch):
                                   force=force, smtp_configured=smtp)
 
     def ledger():
-        warehouse = Warehouse(config.warehouse_url).create()
-        try:
+        with open_warehouse(config.warehouse_url) as warehouse:
             return warehouse.deliveries_of(PERIOD.slug, EMAIL)
-        finally:
-            warehouse.dispose()
 
     return config, run, sent, ledger
 
@@ -298,8 +295,7 @@ def _items(*rows):
 
 
 def test_a_reissue_after_later_ingests_shows_the_state_at_the_period_end(tmp_path):
-    warehouse = Warehouse(f"sqlite:///{tmp_path}/warehouse.sqlite").create()
-    try:
+    with open_warehouse(f"sqlite:///{tmp_path}/warehouse.sqlite") as warehouse:
         at_period_end = dt.datetime(2026, 10, 31, 4, tzinfo=dt.UTC)  # 05:00 Amsterdam
         later = dt.datetime(2026, 12, 15, 4, tzinfo=dt.UTC)
         warehouse.load_versions("ingest-okt", "bron", at_period_end, _items(
@@ -311,8 +307,6 @@ def test_a_reissue_after_later_ingests_shows_the_state_at_the_period_end(tmp_pat
 
         reissue = select_for_report(warehouse.snapshot(report_as_of(PERIOD)), PERIOD)
         today = select_for_report(warehouse.snapshot(later), PERIOD)
-    finally:
-        warehouse.dispose()
     assert reissue["source_record_id"].tolist() == ["1"]
     assert reissue["date_answered"].isna().all()  # open at the peildatum, as then reported
     assert sorted(today["source_record_id"]) == ["1", "2"]

@@ -16,7 +16,7 @@ from wijkopvolging.sources import extract
 from wijkopvolging.sources import files as file_source
 from wijkopvolging.sources.files import FILE_UNREADABLE, extract_files
 from wijkopvolging.sources.ledger import SourceLedger
-from wijkopvolging.warehouse import Warehouse
+from wijkopvolging.warehouse import open_warehouse
 
 HEADER = ["Nr.", "Datum werkbezoek", "Wijk", "Onderwerp", "Wethouder", "Datum beantwoord"]
 ROWS = [
@@ -292,17 +292,16 @@ def ledger(tmp_path, run_id, as_of):
 
 def finish(tmp_path, run_id, as_of, result, *, full_extract=True):
     """What load_source does: load the versions and record the run."""
-    warehouse = Warehouse(f"sqlite:///{tmp_path}/warehouse.sqlite").create()
-    bad = set(result.findings["row_no"].dropna().astype(int))
-    valid = result.items[~result.items["row_no"].isin(bad)]
-    keep = set(result.items.loc[result.items["row_no"].isin(bad), "item_id"])
-    counts = warehouse.load_versions(run_id, "gebiedsexports", as_of, valid,
-                                     full_extract=full_extract, keep_ids=keep)
-    warehouse.record_ingest_run(run_id, "gebiedsexports", as_of, extracted=len(result.items),
-                                loaded=len(valid), quarantined=len(bad), warnings=0,
-                                new=counts["new"], changed=counts["changed"],
-                                deleted=counts["deleted"], finished_at=as_of)
-    warehouse.dispose()
+    with open_warehouse(f"sqlite:///{tmp_path}/warehouse.sqlite") as warehouse:
+        bad = set(result.findings["row_no"].dropna().astype(int))
+        valid = result.items[~result.items["row_no"].isin(bad)]
+        keep = set(result.items.loc[result.items["row_no"].isin(bad), "item_id"])
+        counts = warehouse.load_versions(run_id, "gebiedsexports", as_of, valid,
+                                         full_extract=full_extract, keep_ids=keep)
+        warehouse.record_ingest_run(run_id, "gebiedsexports", as_of, extracted=len(result.items),
+                                    loaded=len(valid), quarantined=len(bad), warnings=0,
+                                    new=counts["new"], changed=counts["changed"],
+                                    deleted=counts["deleted"], finished_at=as_of)
     return counts
 
 

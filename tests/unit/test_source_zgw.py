@@ -32,7 +32,7 @@ from wijkopvolging.sources.zgw import (
     extract_zgw,
     zgw_token,
 )
-from wijkopvolging.warehouse import Warehouse
+from wijkopvolging.warehouse import open_warehouse
 
 SOURCE = SourceConfig(
     name="zaaksysteem", type="zgw", mapping={}, full_extract=False,
@@ -252,11 +252,10 @@ def ledger(tmp_path, run_id, as_of):
 
 def finish(tmp_path, run_id, as_of, count):
     """What load_source does at the end of a run: record it in ingest_runs."""
-    warehouse = Warehouse(f"sqlite:///{tmp_path}/warehouse.sqlite").create()
-    warehouse.record_ingest_run(run_id, SOURCE.name, as_of, extracted=count, loaded=count,
-                                quarantined=0, warnings=0, new=count, changed=0, deleted=0,
-                                finished_at=as_of)
-    warehouse.dispose()
+    with open_warehouse(f"sqlite:///{tmp_path}/warehouse.sqlite") as warehouse:
+        warehouse.record_ingest_run(run_id, SOURCE.name, as_of, extracted=count, loaded=count,
+                                    quarantined=0, warnings=0, new=count, changed=0, deleted=0,
+                                    finished_at=as_of)
 
 
 def test_incremental_load_reads_only_zaken_that_may_have_changed(api, sleeps, tmp_path):

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from wijkopvolging.model import coerce_items
-from wijkopvolging.warehouse import ReconciliationError, Warehouse
+from wijkopvolging.warehouse import ReconciliationError, open_warehouse
 
 DAY1 = dt.datetime(2026, 9, 1, 4, tzinfo=dt.UTC)
 DAY2 = dt.datetime(2026, 10, 1, 4, tzinfo=dt.UTC)
@@ -27,9 +27,8 @@ def items(*rows):
 
 @pytest.fixture
 def warehouse(tmp_path):
-    warehouse = Warehouse(f"sqlite:///{tmp_path}/wh/warehouse.sqlite").create()
-    yield warehouse
-    warehouse.dispose()
+    with open_warehouse(f"sqlite:///{tmp_path}/wh/warehouse.sqlite") as warehouse:
+        yield warehouse
 
 
 def test_only_new_and_changed_items_get_a_new_version(warehouse):
@@ -103,3 +102,17 @@ def test_counts_that_do_not_reconcile_fail_the_run(warehouse):
     with pytest.raises(ReconciliationError, match="extracted 10 records, but loaded 8"):
         warehouse.record_ingest_run("r1", "bron", DAY1, extracted=10, loaded=8, quarantined=1,
                                     warnings=0, new=8, changed=0, deleted=0, finished_at=DAY1)
+
+
+def test_open_warehouse_creates_the_tables_and_closes_its_connections_even_on_error(tmp_path):
+    import sqlalchemy as sa
+
+    url = f"sqlite:///{tmp_path}/new/warehouse.sqlite"
+    with pytest.raises(RuntimeError), open_warehouse(url) as warehouse:
+        assert warehouse.snapshot(DAY1).empty  # the tables exist in a new database
+        assert warehouse.engine.pool.checkedin() == 1  # a pooled connection is open
+        raise RuntimeError("a task fails halfway")
+    assert warehouse.engine.pool.checkedin() == 0  # disposed on the way out
+    tables = set(sa.inspect(sa.create_engine(url)).get_table_names())
+    assert {"staging_items", "quarantine", "item_versions", "ingest_runs", "report_items",
+            "deliveries"} <= tables

@@ -1,6 +1,6 @@
 """What the warehouse remembers of a source between ingests: files read and the watermark.
 
-Two tables on the warehouse's own ``metadata`` (so ``Warehouse.create()`` creates them once
+Two tables on the warehouse's own ``metadata`` (so ``open_warehouse`` creates them once
 this module is imported; ``SourceLedger`` also creates them itself, so the order of imports
 does not matter):
 
@@ -64,9 +64,9 @@ class SourceLedger:
                  as_of: dt.datetime):
         self._own_engine = isinstance(url_or_engine, str)
         if self._own_engine:
-            from wijkopvolging.warehouse import Warehouse
+            from wijkopvolging.warehouse.schema import create_engine
 
-            self.engine = Warehouse(url_or_engine).engine
+            self.engine = create_engine(url_or_engine)
         else:
             self.engine = url_or_engine
         metadata.create_all(self.engine, tables=_TABLES)

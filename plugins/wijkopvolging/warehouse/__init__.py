@@ -1,0 +1,63 @@
+"""The warehouse: every ingest's version of every item, quarantine, runs, report items and
+the delivery ledger, in one database behind a SQLAlchemy URL.
+
+Open it for one step and let it close itself::
+
+    with open_warehouse(config.warehouse_url) as warehouse:
+        snapshot = warehouse.snapshot(as_of)
+
+Each module holds one kind of record and its queries: ``staging``, ``quarantine``,
+``versions`` (items and snapshots), ``runs`` (reconciliation per ingest), ``reports`` and
+``deliveries``; ``schema`` holds what they share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from wijkopvolging.warehouse.deliveries import DeliveryLedger, deliveries
+from wijkopvolging.warehouse.quarantine import QuarantineStore, quarantine
+from wijkopvolging.warehouse.reports import ReportStore, report_items
+from wijkopvolging.warehouse.runs import ReconciliationError, RunStore, ingest_runs
+from wijkopvolging.warehouse.schema import create_engine, metadata
+from wijkopvolging.warehouse.staging import StagingStore, staging_items
+from wijkopvolging.warehouse.versions import VersionStore, content_hash, item_versions
+
+__all__ = [
+    "ReconciliationError", "Warehouse", "content_hash", "deliveries", "ingest_runs",
+    "item_versions", "metadata", "open_warehouse", "quarantine", "report_items",
+    "staging_items",
+]
+
+
+class Warehouse(StagingStore, QuarantineStore, VersionStore, RunStore, ReportStore,
+                DeliveryLedger):
+    """The warehouse database behind a SQLAlchemy URL; a context manager that disposes
+    its engine on leaving. Prefer ``open_warehouse``, which also creates missing tables."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = create_engine(url)
+
+    def create(self) -> Warehouse:
+        """Create missing tables (idempotent)."""
+        metadata.create_all(self.engine)
+        return self
+
+    def dispose(self) -> None:
+        """Close the engine's pooled connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.dispose()
+
+
+@contextmanager
+def open_warehouse(url: str) -> Iterator[Warehouse]:
+    """The warehouse at ``url`` with its tables in place, closed when the block ends."""
+    with Warehouse(url) as warehouse:
+        yield warehouse.create()
