@@ -62,7 +62,7 @@ test: $(DEV_STAMP) $(AIRFLOW_HOME)/.migrated
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
-	$(VENV)/bin/ruff check dags plugins scripts tests
+	$(VENV)/bin/ruff check dags plugins demo scripts tests
 
 bench: $(DEV_STAMP) $(AIRFLOW_HOME)/.migrated
 	$(VENV)/bin/python scripts/bench.py

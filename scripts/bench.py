@@ -28,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))
+sys.path.insert(0, str(ROOT))  # the demo sources (demo/), outside the package
 sys.path.insert(0, str(ROOT / "scripts"))
 
 PERIOD_START = (2026, 9)
@@ -90,8 +91,8 @@ def postgres_url() -> str | None:
 def run_size(n: int, tmp: Path, pdf_max: int) -> None:
     import sqlalchemy as sa
 
+    from demo.registrations import fill_demo_source
     from wijkopvolging.config import SourceConfig, load_config
-    from wijkopvolging.demo import fill_demo_source
     from wijkopvolging.documents import convert_to_pdf, render_letter, render_overview
     from wijkopvolging.periods import Period, select_for_report
     from wijkopvolging.reference import ReferenceData

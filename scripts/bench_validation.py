@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/bench_validation.py [--records 100000] [--gx-dir .bench/gx]
 
-Generates the demo registrations (``wijkopvolging.demo``, scaled up, with its broken
+Generates the demo registrations (``demo.registrations``, scaled up, with its broken
 records), maps them as the demo source does, and runs ``validate_extract`` once with a
 Data Docs folder. Prints the total and the steps: importing Great Expectations (once per
 process), precomputing the checks, the GX run, mapping findings and the Data Docs update.
@@ -20,6 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))
+sys.path.insert(0, str(ROOT))  # the demo sources (demo/), outside the package
 
 TARGET_SECONDS = 30.0
 
@@ -28,7 +29,7 @@ def canonical_demo_items(records: int, until: dt.date):
     """About ``records`` demo registrations as canonical items (with ``row_no``)."""
     import pandas as pd
 
-    from wijkopvolging import demo
+    from demo import registrations as demo
     from wijkopvolging.model import coerce_items, item_id
     from wijkopvolging.reference import ReferenceData
 

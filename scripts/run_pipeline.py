@@ -19,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))
+sys.path.insert(0, str(ROOT))  # the demo sources (demo/), outside the package
 
 from wijkopvolging.config import load_config  # noqa: E402
 from wijkopvolging.errors import ExpectedError  # noqa: E402
@@ -70,8 +71,8 @@ def main() -> None:
 
     print(f"Periode: {period.label} (peildatum {period.peildatum:%d-%m-%Y})")
     if not args.no_demo:
-        from wijkopvolging.demo import fill_demo_source
-        from wijkopvolging.demo_exports import write_demo_exports
+        from demo.exports import write_demo_exports
+        from demo.registrations import fill_demo_source
 
         for source in config.sources:
             if not source.options.get("demo"):

@@ -178,11 +178,11 @@ class Project:
             if not source.options.get("demo"):
                 continue
             if source.type == "sql":
-                from wijkopvolging.demo import fill_demo_source
+                from demo.registrations import fill_demo_source
 
                 fill_demo_source(source.options["url"], until=until)
             elif source.type == "file":
-                from wijkopvolging.demo_exports import write_demo_exports
+                from demo.exports import write_demo_exports
 
                 write_demo_exports(source.options["folder"], until=until)
             else:

@@ -7,7 +7,7 @@ from collections import Counter
 
 import sqlalchemy as sa
 
-from wijkopvolging.demo import SOORT, TABLE, fill_demo_source, generate
+from demo.registrations import SOORT, TABLE, fill_demo_source, generate
 
 UNTIL = dt.date(2026, 10, 31)
 
@@ -68,3 +68,18 @@ def test_fill_demo_source_writes_a_registration_table(tmp_path):
         assert conn.execute(sa.text(f"SELECT count(*) FROM {TABLE}")).scalar() == count
     engine.dispose()
     assert fill_demo_source(url, until=UNTIL) == count  # refilling replaces, not appends
+
+
+def test_the_deployed_package_carries_no_demo_generator():
+    """The image copies plugins/ only: no module there may need the demo sources."""
+    import ast
+
+    from tests.conftest import ROOT
+
+    for path in (ROOT / "plugins").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not any(n == "demo" or n.startswith(("demo.", "wijkopvolging.demo"))
+                           for n in names), f"{path} imports {names}"
+        assert "demo" not in path.stem, path

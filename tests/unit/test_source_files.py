@@ -455,8 +455,8 @@ def test_a_wrong_file_source_setting_names_the_key(tmp_path, change, expected):
 # -- the demo exports --------------------------------------------------------------------------
 def test_demo_exports_read_through_the_configured_source_and_share_items_with_the_sql_demo(
         tmp_path):
-    from wijkopvolging.demo import generate
-    from wijkopvolging.demo_exports import write_demo_exports
+    from demo.exports import write_demo_exports
+    from demo.registrations import generate
     from wijkopvolging.duplicates import find_duplicates
     from wijkopvolging.sources.mapping import to_canonical
 

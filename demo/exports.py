@@ -92,7 +92,7 @@ def _vragen(rng: random.Random, until: dt.date, wijken: list[str], reference) ->
 def _also_in_registration_system(seed: int, until: dt.date, wijken: list[str],
                                  reference) -> list[dict]:
     """A few SQL-demo Vragen uit de Wijk of this gebied, as the office typed them again."""
-    from wijkopvolging.demo import SOORT, generate
+    from demo.registrations import SOORT, generate
 
     start = until - dt.timedelta(days=30 * MONTHS)
     picked = [r for r in generate(seed=seed, until=until, broken=False, reference=reference)
