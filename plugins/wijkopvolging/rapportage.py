@@ -7,6 +7,7 @@ history, so a re-issue of a past period shows what was known then, not today's d
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from pathlib import Path
@@ -35,20 +36,27 @@ def period_folder(config: Config, period: Period) -> Path:
     return config.output_dir / period.slug
 
 
-def take_snapshot(config: Config, period: Period, *, run_id: str) -> dict:
-    """Select the period's items from the warehouse as of the report moment."""
+def take_snapshot(config: Config, period: Period, *, run_id: str,
+                  known_at: dt.datetime | None = None) -> dict:
+    """Select the period's items from the warehouse as of the report moment.
+
+    The warehouse answers as recorded at ``known_at`` (default: now, all ingests so far);
+    a delivered report's manifest names that moment (``recorded_as_of``), so passing it
+    makes the report again as delivered, whatever backfills ran since."""
     from wijkopvolging.duplicates import counted_once
     from wijkopvolging.periods import select_for_report
     from wijkopvolging.reference import ReferenceData
 
     reference = ReferenceData.load()
     with open_warehouse(config.warehouse_url) as warehouse:
-        snapshot = warehouse.snapshot(report_as_of(period))
+        known_at = known_at or warehouse.last_recorded()
+        snapshot = warehouse.snapshot(report_as_of(period), known_at=known_at)
         kept, duplicates = counted_once(config, snapshot)
         report = select_for_report(kept, period)
         report["gebied"] = report["wijk"].map(
             lambda wijk: reference.gebied_of(wijk) if reference.canonical_wijk(wijk) else None)
         warehouse.write_report_items(run_id, period.slug, report)
+        warehouse.record_report_snapshot(run_id, period.slug, report_as_of(period), known_at)
     return {"period": period.slug, "in_warehouse": len(snapshot),
             "duplicates": len(duplicates), "in_report": len(report)}
 
@@ -113,6 +121,7 @@ def write_documents(config: Config, period: Period, *, run_id: str,
     with open_warehouse(config.warehouse_url) as warehouse:
         report = warehouse.read_report_items(run_id)
         reconciliation = warehouse.reconciliation_as_of(report_as_of(period))
+        moments = warehouse.report_snapshot(run_id) or {}
     quarantined = quarantine_by_reason(config, period)
     kenmerk = kenmerk_for(config.settings.kenmerk, period, kenmerk)
     folder = Path(folder) if folder else period_folder(config, period)
@@ -141,6 +150,10 @@ def write_documents(config: Config, period: Period, *, run_id: str,
         "label": period.label,
         "peildatum": period.peildatum.isoformat(),
         "as_of": report_as_of(period).isoformat(),
+        # The recorded moment the warehouse answered as of: a later backfill cannot change
+        # this report; take_snapshot(known_at=...) with it makes the report again.
+        "recorded_as_of": (moments["known_at"].replace(tzinfo=dt.UTC).isoformat()
+                           if moments.get("known_at") else None),
         "kenmerk": kenmerk,
         "revised": revised,
         "items": len(report),

@@ -116,3 +116,18 @@ def test_open_warehouse_creates_the_tables_and_closes_its_connections_even_on_er
     tables = set(sa.inspect(sa.create_engine(url)).get_table_names())
     assert {"staging_items", "quarantine", "item_versions", "ingest_runs", "report_items",
             "deliveries"} <= tables
+
+
+def test_a_warehouse_of_the_old_layout_is_refused_with_what_to_do(tmp_path):
+    import sqlalchemy as sa
+
+    from wijkopvolging.warehouse import OutdatedWarehouse
+
+    url = f"sqlite:///{tmp_path}/old.sqlite"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE item_versions (item_id TEXT, valid_from DATETIME)")
+    engine.dispose()
+    with pytest.raises(OutdatedWarehouse, match="oude indeling.*make clean"), \
+            open_warehouse(url):
+        pass

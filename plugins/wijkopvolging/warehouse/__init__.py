@@ -16,19 +16,31 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import sqlalchemy as sa
+
+from wijkopvolging.errors import ExpectedError
 from wijkopvolging.warehouse.deliveries import DeliveryLedger, deliveries
 from wijkopvolging.warehouse.quarantine import QuarantineStore, quarantine
 from wijkopvolging.warehouse.reports import ReportStore, report_items
 from wijkopvolging.warehouse.runs import ReconciliationError, RunStore, ingest_runs
 from wijkopvolging.warehouse.schema import create_engine, metadata
 from wijkopvolging.warehouse.staging import StagingStore, staging_items
-from wijkopvolging.warehouse.versions import VersionStore, content_hash, item_versions
+from wijkopvolging.warehouse.versions import (
+    VersionStore,
+    content_hash,
+    item_versions,
+    source_loads,
+)
 
 __all__ = [
-    "ReconciliationError", "Warehouse", "content_hash", "deliveries", "ingest_runs",
-    "item_versions", "metadata", "open_warehouse", "quarantine", "report_items",
-    "staging_items",
+    "OutdatedWarehouse", "ReconciliationError", "Warehouse", "content_hash", "deliveries",
+    "ingest_runs", "item_versions", "metadata", "open_warehouse", "quarantine",
+    "report_items", "source_loads", "staging_items",
 ]
+
+
+class OutdatedWarehouse(ExpectedError):
+    """The database was made before versions carried their recorded time."""
 
 
 class Warehouse(StagingStore, QuarantineStore, VersionStore, RunStore, ReportStore,
@@ -41,8 +53,15 @@ class Warehouse(StagingStore, QuarantineStore, VersionStore, RunStore, ReportSto
         self.engine = create_engine(url)
 
     def create(self) -> Warehouse:
-        """Create missing tables (idempotent)."""
+        """Create missing tables (idempotent); refuse a database of the older layout."""
         metadata.create_all(self.engine)
+        columns = {c["name"] for c in sa.inspect(self.engine).get_columns("item_versions")}
+        if "recorded_at" not in columns:
+            raise OutdatedWarehouse(
+                f"het warehouse {self.engine.url.render_as_string(hide_password=True)} heeft "
+                "nog de oude indeling (item_versions zonder recorded_at, van vóór de "
+                "registratietijd): maak een nieuw warehouse en laat de ingests opnieuw "
+                "lopen (demo: make clean)")
         return self
 
     def dispose(self) -> None:

@@ -1,12 +1,15 @@
 """Report items: one report run's selection of a period's items, with the timeliness
-columns the later steps add (deadline, status, days over, tussenbericht)."""
+columns the later steps add (deadline, status, days over, tussenbericht), and the moments
+its snapshot was taken at (valid time and recorded time)."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pandas as pd
 import sqlalchemy as sa
 
-from wijkopvolging.model import ID, coerce_items
+from wijkopvolging.model import ID, coerce_items, naive_utc
 from wijkopvolging.warehouse.schema import insert_frame, item_columns, metadata
 
 report_items = sa.Table(
@@ -20,6 +23,16 @@ report_items = sa.Table(
     sa.Column("days_over", sa.Integer),
     sa.Column("tussenbericht_sent", sa.Boolean),
     sa.Index("ix_report_items_run", "run_id"),
+)
+
+# Per report run: as of which moment the sources were read (the period's end), and as of
+# which recorded moment the warehouse answered (so the report can be made again as it was).
+report_snapshots = sa.Table(
+    "report_snapshots", metadata,
+    sa.Column("run_id", sa.String(250), primary_key=True),
+    sa.Column("period", sa.String(20), nullable=False),
+    sa.Column("as_of", sa.DateTime, nullable=False),
+    sa.Column("known_at", sa.DateTime),  # NULL: the warehouse held no load yet
 )
 
 
@@ -51,3 +64,19 @@ class ReportStore:
         items["days_over"] = frame["days_over"].fillna(0).astype("int64")
         items["tussenbericht_sent"] = frame["tussenbericht_sent"].fillna(False).astype(bool)
         return items
+
+    def record_report_snapshot(self, run_id: str, period_slug: str, as_of: dt.datetime,
+                               known_at: dt.datetime | None) -> None:
+        """Note the two moments one report run's snapshot was taken at."""
+        with self.engine.begin() as conn:
+            conn.execute(report_snapshots.delete().where(report_snapshots.c.run_id == run_id))
+            conn.execute(report_snapshots.insert().values(
+                run_id=run_id, period=period_slug, as_of=naive_utc(as_of),
+                known_at=naive_utc(known_at) if known_at else None))
+
+    def report_snapshot(self, run_id: str) -> dict | None:
+        """The moments of one report run's snapshot (UTC, naive), or None."""
+        query = sa.select(report_snapshots).where(report_snapshots.c.run_id == run_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return dict(row) if row else None
