@@ -50,6 +50,10 @@ PERIOD_PATTERN = r"^[0-9]{4}-(01|03|05|07|09|11)$"
         "force_delivery": Param(False, type="boolean", title="Opnieuw leveren",
                                 description="Ook leveren als deze periode al geleverd is "
                                             "(herziene versie)."),
+        "bekend_op": Param(None, type=["null", "string"], title="Zoals bekend op",
+                           description="Maak het rapport zoals het warehouse het kende op "
+                                       "dit moment: recorded_as_of uit het manifest van de "
+                                       "levering. Leeg: alles wat nu bekend is."),
     },
 )
 def wijkopvolging_rapportage():
@@ -64,13 +68,17 @@ def wijkopvolging_rapportage():
             return Period.from_data_interval(data_interval_start, data_interval_end).slug
 
     @task(inlets=[WAREHOUSE_ITEMS])
-    def snapshot(period: str, run_id=None) -> dict:
-        """The items open at the peildatum or answered in the period, as of its end."""
+    def snapshot(period: str, params=None, run_id=None) -> dict:
+        """The items open at the peildatum or answered in the period, as of its end (as
+        recorded at `bekend_op` when given: a delivered report made again as delivered)."""
         from wijkopvolging.periods import Period
-        from wijkopvolging.rapportage import take_snapshot
+        from wijkopvolging.rapportage import parse_known_at, take_snapshot
 
+        with fail_clearly("parameter 'bekend_op'"):
+            known_at = parse_known_at((params or {}).get("bekend_op"))
         with fail_clearly("momentopname"):
-            return take_snapshot(load_settings(), Period.parse(period), run_id=run_id)
+            return take_snapshot(load_settings(), Period.parse(period), run_id=run_id,
+                                 known_at=known_at)
 
     @task
     def publication_gate(period: str, run_id=None) -> dict:

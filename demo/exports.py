@@ -12,8 +12,11 @@
 - ``ongevraagde-adviezen-charlois.csv``: ongevraagde adviezen as Excel saves a "CSV
   (gescheiden door lijstscheidingsteken)" on a Dutch Windows: semicolons, cp1252.
 
-Same seed and ``until``, same files. The ids (``CH-…``, ``ADV-CH-…``) differ from the SQL
-demo's numbers.
+Same seed and ``until``, same files. As a real export, an item keeps its id (``CH-…``,
+``ADV-CH-…``, numbered per month slot, unlike the SQL demo's numbers) whatever ``until``
+the files are made for: every row draws from its own seeded generator, so a later
+``until`` only adds rows, settles answers and drops what the office removed (a few rows are
+deleted some weeks after they were entered) or what fell out of the last year.
 """
 
 from __future__ import annotations
@@ -33,7 +36,9 @@ EXCEL_HEADER = ("Nr.", "Datum werkbezoek", "Wijk", "Onderwerp", "Wethouder",
 CSV_HEADER = ("Kenmerk", "Soort", "Datum ontvangst", "Wijk", "Onderwerp", "Wethouder",
               "Datum antwoord", "Datum tussenbericht", "Verlenging (dagen)")
 MONTHS = 12  # the list covers the last year
-DUPLICATES = 3  # rows that the registration system also holds
+PER_MONTH = 3  # Vragen uit de Wijk a month
+REMOVED_SHARE = 0.1  # rows the office deletes some weeks later (entered twice, withdrawn)
+DUPLICATE_SHARE = 0.06  # the registration system's Charlois questions the office retyped
 
 _MAANDEN = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
             "september", "oktober", "november", "december")
@@ -65,46 +70,82 @@ def _dutch_long(day: dt.date) -> str:
     return f"{day.day} {_MAANDEN[day.month - 1]} {day.year}"
 
 
-def _answer(rng: random.Random, raised: dt.date, until: dt.date, late_share: float
-            ) -> dt.date | None:
+def _answer(rng: random.Random, raised: dt.date, late_share: float) -> dt.date:
+    """The day the item is (or will be) answered; an export shows it once it has passed."""
     delay = rng.randint(10, 40) if rng.random() > late_share else rng.randint(45, 110)
-    answered = raised + dt.timedelta(days=delay)
-    return answered if answered <= until else None
+    return raised + dt.timedelta(days=delay)
 
 
-def _vragen(rng: random.Random, until: dt.date, wijken: list[str], reference) -> list[dict]:
+def _by(day: dt.date | None, until: dt.date) -> dt.date | None:
+    return day if day is not None and day <= until else None
+
+
+def _months(start: dt.date, until: dt.date) -> list[dt.date]:
+    """The first days of the months from ``start``'s to ``until``'s."""
+    months, month = [], start.replace(day=1)
+    while month <= until:
+        months.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _in_month(rng: random.Random, month: dt.date) -> dt.date:
+    days = ((month + dt.timedelta(days=32)).replace(day=1) - month).days
+    return month + dt.timedelta(days=rng.randrange(days))
+
+
+def _vragen(seed: int, until: dt.date, wijken: list[str], reference) -> list[dict]:
     rows = []
     start = until - dt.timedelta(days=30 * MONTHS)
-    for n in range(1, 3 * MONTHS + 1):
-        raised = start + dt.timedelta(days=rng.randrange((until - start).days))
-        wijk = rng.choice(wijken)
-        rows.append({
-            "id": f"CH-{raised.year}-{n:03d}", "raised": raised, "wijk": wijk,
-            "onderwerp": rng.choice(_VRAGEN).format(straat=rng.choice(_STRATEN)),
-            "wethouder": reference.wijkwethouder(wijk, raised),
-            "answered": _answer(rng, raised, until, 0.2),
-            "behandelaar": rng.choice(_BEHANDELAARS),
-            "opmerking": rng.choice((None, None, "besproken in Wijk MT", "wacht op cluster")),
-        })
+    for month in _months(start, until):
+        for slot in range(PER_MONTH):
+            # One generator per row, drawn in full before ``until`` is looked at.
+            rng = random.Random(f"wijkopvolging-demo-exports-{seed}-{month:%Y-%m}-{slot}")
+            raised = _in_month(rng, month)
+            wijk = rng.choice(wijken)
+            row = {
+                "id": f"CH-{month.year}-{(month.month - 1) * PER_MONTH + slot + 1:03d}",
+                "raised": raised, "wijk": wijk,
+                "onderwerp": rng.choice(_VRAGEN).format(straat=rng.choice(_STRATEN)),
+                "wethouder": reference.wijkwethouder(wijk, raised),
+                "answered": _by(_answer(rng, raised, 0.2), until),
+                "behandelaar": rng.choice(_BEHANDELAARS),
+                "opmerking": rng.choice((None, None, "besproken in Wijk MT", "wacht op cluster")),
+            }
+            removed = (raised + dt.timedelta(days=rng.randint(20, 75))
+                       if rng.random() < REMOVED_SHARE else None)
+            if not start <= raised <= until or (removed and removed <= until):
+                continue
+            if removed:  # a row that will be deleted is never answered
+                row.update(answered=None, opmerking="dubbel ingevoerd?")
+            rows.append(row)
     return rows
 
 
 def _also_in_registration_system(seed: int, until: dt.date, wijken: list[str],
                                  reference) -> list[dict]:
-    """A few SQL-demo Vragen uit de Wijk of this gebied, as the office typed them again."""
+    """Some SQL-demo Vragen uit de Wijk of this gebied, as the office typed them again."""
     from demo.registrations import SOORT, generate
 
     start = until - dt.timedelta(days=30 * MONTHS)
     picked = [r for r in generate(seed=seed, until=until, broken=False, reference=reference)
               if r.soort == SOORT["vraag"] and r.wijk in wijken
-              and start <= r.datum_ingediend <= until][:DUPLICATES]
-    return [{
-        "id": f"CH-{r.datum_ingediend.year}-{900 + n:03d}", "raised": r.datum_ingediend,
-        "wijk": r.wijk, "onderwerp": r.onderwerp.lower() + ".",  # retyped, same item
-        "wethouder": r.wethouder, "answered": r.datum_antwoord,
-        "behandelaar": "Gebiedsorganisatie Charlois",
-        "opmerking": f"ook in registratiesysteem (nr {r.id})",
-    } for n, r in enumerate(picked, 1)]
+              and start <= r.datum_ingediend <= until
+              and random.Random(f"wijkopvolging-demo-retyped-{seed}-{r.id}").random()
+              < DUPLICATE_SHARE]
+    rows = []
+    for r in picked:
+        # Numbered after the registration's month and serial: the same whatever ``until``.
+        month, serial = divmod(r.id % 10_000_000, 100_000)
+        rows.append({
+            "id": f"CH-{r.datum_ingediend.year}-9{month:02d}{serial:02d}",
+            "raised": r.datum_ingediend,
+            "wijk": r.wijk, "onderwerp": r.onderwerp.lower() + ".",  # retyped, same item
+            "wethouder": r.wethouder, "answered": r.datum_antwoord,
+            "behandelaar": "Gebiedsorganisatie Charlois",
+            "opmerking": f"ook in registratiesysteem (nr {r.id})",
+        })
+    return rows
 
 
 def _write_excel(path: Path, rows: list[dict], until: dt.date, wijken: list[str]) -> None:
@@ -165,22 +206,27 @@ def _write_excel(path: Path, rows: list[dict], until: dt.date, wijken: list[str]
     book.save(path)
 
 
-def _write_csv(path: Path, rng: random.Random, until: dt.date, wijken: list[str],
-               reference) -> None:
+def _write_csv(path: Path, seed: int, until: dt.date, wijken: list[str], reference) -> None:
     lines = [";".join(CSV_HEADER)]
     start = until - dt.timedelta(days=30 * MONTHS)
-    for n in range(1, 9):
-        received = start + dt.timedelta(days=rng.randrange((until - start).days))
+    for month in _months(start, until):
+        rng = random.Random(f"wijkopvolging-demo-csv-{seed}-{month:%Y-%m}")
+        if rng.random() >= 2 / 3:  # about eight adviezen a year
+            continue
+        received = _in_month(rng, month)
         wijk = rng.choice(wijken)
-        answered = _answer(rng, received, until, 0.4)
+        answer = _answer(rng, received, 0.4)
         tussenbericht = None
-        if (answered is None or (answered - received).days > 42) and rng.random() < 0.7:
+        if rng.random() < 0.7 and (answer - received).days > 42:  # a slow answer: interim
             tussenbericht = received + dt.timedelta(days=rng.randint(30, 41))
-            tussenbericht = tussenbericht if tussenbericht <= until else None
         extension = rng.choice(("", "", "", "14"))
+        onderwerp = rng.choice(_ADVIEZEN).format(straat=rng.choice(_STRATEN))
+        if not start <= received <= until:
+            continue
+        answered, tussenbericht = _by(answer, until), _by(tussenbericht, until)
         lines.append(";".join([
-            f"ADV-CH-{received.year}-{n:02d}", "Ongevraagd advies", f"{received:%d-%m-%Y}",
-            wijk, rng.choice(_ADVIEZEN).format(straat=rng.choice(_STRATEN)),
+            f"ADV-CH-{month.year}-{month.month:02d}", "Ongevraagd advies",
+            f"{received:%d-%m-%Y}", wijk, onderwerp,
             reference.wijkwethouder(wijk, received) or "",
             f"{answered:%d-%m-%Y}" if answered else "",
             f"{tussenbericht:%d-%m-%Y}" if tussenbericht else "", extension]))
@@ -196,12 +242,10 @@ def write_demo_exports(folder: str | Path, until: dt.date | None = None, seed: i
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     wijken = sorted(w for w in reference.wijk_names if reference.gebied_of(w) == GEBIED)
-    rng = random.Random(f"wijkopvolging-demo-exports-{seed}-{until.isoformat()}")
-    rows = _vragen(rng, until, wijken, reference)
+    rows = _vragen(seed, until, wijken, reference)
     rows += _also_in_registration_system(seed, until, wijken, reference)
     rows.sort(key=lambda r: (r["raised"], r["id"]))
     excel, text = folder / EXCEL_NAME, folder / CSV_NAME
     _write_excel(excel, rows, until, wijken)
-    _write_csv(text, random.Random(f"wijkopvolging-demo-csv-{seed}-{until.isoformat()}"),
-               until, wijken, reference)
+    _write_csv(text, seed, until, wijken, reference)
     return [excel, text]

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from wijkopvolging.config import Config
+from wijkopvolging.errors import ExpectedError
 from wijkopvolging.periods import Period
 from wijkopvolging.schedules import report_as_of
 from wijkopvolging.warehouse import open_warehouse
@@ -34,6 +35,23 @@ def kenmerk_for(template: str, period: Period, override: str | None = None) -> s
 def period_folder(config: Config, period: Period) -> Path:
     """The drop folder of one period: ``<output>/<YYYY-MM>_<YYYY-MM>/``."""
     return config.output_dir / period.slug
+
+
+class KnownAtError(ExpectedError, ValueError):
+    """The ``bekend_op`` run parameter is not a moment."""
+
+
+def parse_known_at(text: str | None) -> dt.datetime | None:
+    """The ``bekend_op`` run parameter (ISO 8601, as the manifest's ``recorded_as_of``;
+    without an offset it is UTC) as a moment, or None when empty."""
+    if not text:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise KnownAtError(
+            f"bekend_op {text!r} is geen tijdstip: neem recorded_as_of uit het manifest van "
+            "de levering over, bv. 2026-11-01T05:12:03.123456+00:00") from None
 
 
 def take_snapshot(config: Config, period: Period, *, run_id: str,

@@ -83,3 +83,24 @@ def test_the_deployed_package_carries_no_demo_generator():
             assert not any(n == "demo" or n.startswith(("demo.", "wijkopvolging.demo"))
                            for n in names), f"{path} imports {names}"
         assert "demo" not in path.stem, path
+
+
+def test_demo_exports_give_an_item_the_same_id_whatever_the_cut_off(tmp_path):
+    """As a real export: a later cut-off adds rows and answers, it does not renumber."""
+    from demo.exports import write_demo_exports
+    from wijkopvolging.config import load_config
+    from wijkopvolging.sources.files import extract_files
+
+    source = load_config().source("gebiedslijsten")
+
+    def read(until):
+        write_demo_exports(tmp_path / str(until), until=until)
+        items = extract_files(source, folder=tmp_path / str(until)).items
+        return items.set_index("source_record_id")[["kind", "date_raised", "wijk",
+                                                    "onderwerp", "wethouder"]]
+
+    earlier, later = read(dt.date(2026, 8, 31)), read(dt.date(2026, 10, 31))
+    both = earlier.index.intersection(later.index)
+    assert len(both) >= 0.8 * len(earlier)
+    assert earlier.loc[both].equals(later.loc[both])
+    assert set(later.index) - set(earlier.index)  # two more months of rows
