@@ -13,6 +13,7 @@ import datetime as dt
 import pytest
 
 import tests.unit.test_warehouse as sqlite_behaviours
+import tests.unit.test_warehouse_history as history
 from wijkopvolging.warehouse import open_warehouse
 
 pytestmark = pytest.mark.postgres
@@ -20,6 +21,10 @@ pytestmark = pytest.mark.postgres
 # The same test functions, resolved against the PostgreSQL `warehouse` fixture below.
 globals().update({name: getattr(sqlite_behaviours, name) for name in dir(sqlite_behaviours)
                   if name.startswith("test_")})
+# The out-of-order cases of issue 17 (the property tests run on in-memory SQLite only).
+globals().update({name: getattr(history, name) for name in dir(history)
+                  if name.startswith("test_") and "warehouse" in
+                  getattr(history, name).__code__.co_varnames})
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,13 @@ MEMORY = "sqlite:///:memory:"  # one database per engine: fast enough for many e
 RECORD = st.sampled_from([ABSENT, "Bankjes", "Bankjes en bomen", QUARANTINED])
 SOURCE_STATES = st.lists(st.fixed_dictionaries({i: RECORD for i in IDS}), min_size=1,
                          max_size=5)
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    """For the deterministic cases (tests/services runs them on PostgreSQL too)."""
+    with open_warehouse(f"sqlite:///{tmp_path}/warehouse.sqlite") as warehouse:
+        yield warehouse
 
 
 def day(n: int) -> dt.datetime:
@@ -99,52 +107,48 @@ def test_an_incremental_source_says_as_of_t_what_its_latest_read_at_or_before_t_
             assert content(in_order.snapshot(day(n))) == expected
 
 
-def test_a_backfill_does_not_add_an_item_the_later_ingest_no_longer_had(tmp_path):
+def test_a_backfill_does_not_add_an_item_the_later_ingest_no_longer_had(warehouse):
     """The reproduction of issue 17 in the warehouse: 1 November ran first, then the
     backfill of 1 September; as of 1 November the removed item stays gone."""
-    with open_warehouse(f"sqlite:///{tmp_path}/warehouse.sqlite") as warehouse:
-        ingest(warehouse, 8, {"1": "Bankjes", "2": ABSENT})
-        before = warehouse.snapshot(day(8))
-        ingest(warehouse, 0, {"1": "Bankjes", "2": "Bomen kappen en herplanten"})
-        assert content(warehouse.snapshot(day(8))) == {"bron:1": "Bankjes"}
-        assert content(warehouse.snapshot(day(0))) == {
-            "bron:1": "Bankjes", "bron:2": "Bomen kappen en herplanten"}
-        pd.testing.assert_frame_equal(warehouse.snapshot(day(8)), before)
+    ingest(warehouse, 8, {"1": "Bankjes", "2": ABSENT})
+    before = warehouse.snapshot(day(8))
+    ingest(warehouse, 0, {"1": "Bankjes", "2": "Bomen kappen en herplanten"})
+    assert content(warehouse.snapshot(day(8))) == {"bron:1": "Bankjes"}
+    assert content(warehouse.snapshot(day(0))) == {
+        "bron:1": "Bankjes", "bron:2": "Bomen kappen en herplanten"}
+    pd.testing.assert_frame_equal(warehouse.snapshot(day(8)), before)
 
 
-def test_a_report_can_be_made_again_as_the_warehouse_knew_it_when_it_was_delivered(tmp_path):
-    with open_warehouse(f"sqlite:///{tmp_path}/warehouse.sqlite") as warehouse:
-        ingest(warehouse, 0, {"1": "Bankjes"})
-        ingest(warehouse, 8, {"1": "Bankjes", "2": "Licht"})
-        delivered_at = warehouse.last_recorded()
-        delivered = warehouse.snapshot(day(8))
-        # Later: a backfill of day 4 finds item 3, answered before day 8 came round.
-        ingest(warehouse, 4, {"1": "Bankjes en bomen", "3": "Groen"})
-        assert warehouse.last_recorded() > delivered_at
-        assert content(warehouse.snapshot(day(4))) == {"bron:1": "Bankjes en bomen",
-                                                       "bron:3": "Groen"}
-        pd.testing.assert_frame_equal(warehouse.snapshot(day(8), known_at=delivered_at),
-                                      delivered)
-        assert content(warehouse.snapshot(day(4), known_at=delivered_at)) == {
-            "bron:1": "Bankjes"}
+def test_a_report_can_be_made_again_as_the_warehouse_knew_it_when_it_was_delivered(warehouse):
+    ingest(warehouse, 0, {"1": "Bankjes"})
+    ingest(warehouse, 8, {"1": "Bankjes", "2": "Licht"})
+    delivered_at = warehouse.last_recorded()
+    delivered = warehouse.snapshot(day(8))
+    # Later: a backfill of day 4 finds item 3, answered before day 8 came round.
+    ingest(warehouse, 4, {"1": "Bankjes en bomen", "3": "Groen"})
+    assert warehouse.last_recorded() > delivered_at
+    assert content(warehouse.snapshot(day(4))) == {"bron:1": "Bankjes en bomen",
+                                                   "bron:3": "Groen"}
+    pd.testing.assert_frame_equal(warehouse.snapshot(day(8), known_at=delivered_at),
+                                  delivered)
+    assert content(warehouse.snapshot(day(4), known_at=delivered_at)) == {
+        "bron:1": "Bankjes"}
 
 
-def test_re_running_an_ingest_replaces_what_it_recorded_and_the_later_loads_follow(tmp_path):
-    with open_warehouse(f"sqlite:///{tmp_path}/warehouse.sqlite") as warehouse:
-        ingest(warehouse, 0, {"1": "Bankjes", "2": "Licht"})
-        ingest(warehouse, 1, {"1": "Bankjes", "2": QUARANTINED})
-        ingest(warehouse, 0, {"1": "Bankjes", "2": "Licht op het plein"})  # re-read, fixed
-        # Day 1 held record 2 in quarantine: it keeps the last good version, now day 0's.
-        assert content(warehouse.snapshot(day(1))) == {"bron:1": "Bankjes",
-                                                       "bron:2": "Licht op het plein"}
+def test_re_running_an_ingest_replaces_what_it_recorded_and_the_later_loads_follow(warehouse):
+    ingest(warehouse, 0, {"1": "Bankjes", "2": "Licht"})
+    ingest(warehouse, 1, {"1": "Bankjes", "2": QUARANTINED})
+    ingest(warehouse, 0, {"1": "Bankjes", "2": "Licht op het plein"})  # re-read, fixed
+    # Day 1 held record 2 in quarantine: it keeps the last good version, now day 0's.
+    assert content(warehouse.snapshot(day(1))) == {"bron:1": "Bankjes",
+                                                   "bron:2": "Licht op het plein"}
 
 
-def test_a_late_incremental_read_does_not_hide_what_a_later_read_said(tmp_path):
+def test_a_late_incremental_read_does_not_hide_what_a_later_read_said(warehouse):
     """Read A, then (later in time, earlier in valid time) B: as of the third read, which
     saw A again, the item is A, even though A had not changed since the first read."""
-    with open_warehouse(f"sqlite:///{tmp_path}/warehouse.sqlite") as warehouse:
-        ingest(warehouse, 0, {"1": "Bankjes"}, full_extract=False)
-        ingest(warehouse, 2, {"1": "Bankjes"}, full_extract=False)
-        ingest(warehouse, 1, {"1": "Licht"}, full_extract=False)
-        assert content(warehouse.snapshot(day(1))) == {"bron:1": "Licht"}
-        assert content(warehouse.snapshot(day(2))) == {"bron:1": "Bankjes"}
+    ingest(warehouse, 0, {"1": "Bankjes"}, full_extract=False)
+    ingest(warehouse, 2, {"1": "Bankjes"}, full_extract=False)
+    ingest(warehouse, 1, {"1": "Licht"}, full_extract=False)
+    assert content(warehouse.snapshot(day(1))) == {"bron:1": "Licht"}
+    assert content(warehouse.snapshot(day(2))) == {"bron:1": "Bankjes"}
