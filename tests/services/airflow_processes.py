@@ -28,7 +28,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, closing, contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -503,38 +503,24 @@ class SharedAirflow:
     runner: DagTestRunner
 
 
-_shared: SharedAirflow | None = None
-_shared_users = 0
-_shared_stack = ExitStack()
-
-
 @contextmanager
-def shared_airflow(tmp_path_factory) -> Iterator[SharedAirflow]:
-    """The one SharedAirflow of this pytest session: made by the first module that asks,
-    stopped (processes, then database) when the last one is done with it."""
-    global _shared, _shared_users
-    if _shared is None:
-        require_postgres()
-        started = time.monotonic()
-        with ExitStack() as stack:
-            database = stack.enter_context(scratch_database("wijk_af"))
-            cluster = AirflowCluster(tmp_path_factory.mktemp("airflow-cluster"), database)
-            stack.callback(cluster.stop_all)
+def started_airflow(tmp_path_factory) -> Iterator[SharedAirflow]:
+    """A migrated cluster with api-server and dag-processor running, plus a runner;
+    stopped (processes, then database) on leaving. The session fixture
+    ``airflow_services`` (tests/services/conftest.py) is its one user."""
+    require_postgres()
+    started = time.monotonic()
+    with scratch_database("wijk_af") as database:
+        cluster = AirflowCluster(tmp_path_factory.mktemp("airflow-cluster"), database)
+        try:
             cluster.migrate()
             cluster.start_api_server()
             cluster.start_dag_processor()
             # The runner's migrate overlaps the api-server's and dag-processor's start.
             runner = DagTestRunner(tmp_path_factory.mktemp("airflow-runner"))
             cluster.wait_until_ready(("wijkopvolging_ingest", "wijkopvolging_rapportage"))
-            _shared_stack.push(stack.pop_all())
-        print(f"\n[airflow] cluster ready in {time.monotonic() - started:.0f} s "
-              f"(api-server {cluster.base_url}, database {database})")
-        _shared = SharedAirflow(cluster, runner)
-    _shared_users += 1
-    try:
-        yield _shared
-    finally:
-        _shared_users -= 1
-        if _shared_users == 0:
-            _shared = None
-            _shared_stack.close()
+            print(f"\n[airflow] cluster ready in {time.monotonic() - started:.0f} s "
+                  f"(api-server {cluster.base_url}, database {database})")
+            yield SharedAirflow(cluster, runner)
+        finally:
+            cluster.stop_all()

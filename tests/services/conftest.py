@@ -21,6 +21,17 @@ POSTGRES_HOST, POSTGRES_PORT = "127.0.0.1", 5432
 POSTGRES_DATABASE = "test"
 
 
+@pytest.fixture(scope="session")
+def airflow_services(tmp_path_factory):
+    """The one Airflow of the session (api-server, dag-processor, metadata on PostgreSQL,
+    and a ``dags test`` runner), started by the first test that asks for it and stopped
+    when the session ends. Each module adds its own scheduler."""
+    from tests.services.airflow_processes import started_airflow
+
+    with started_airflow(tmp_path_factory) as services:
+        yield services
+
+
 @pytest.fixture
 def postgres_url():
     """A SQLAlchemy URL into a fresh, uniquely named schema of the ``test`` database

@@ -20,7 +20,6 @@ import pytest
 from tests.services.airflow_processes import (
     Project,
     postgres_project,
-    shared_airflow,
 )
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres]
@@ -36,12 +35,6 @@ def periods():
     from wijkopvolging.periods import Period
 
     return [Period.parse(slug) for slug in SLUGS]
-
-
-@pytest.fixture(scope="session")
-def airflow_services(tmp_path_factory):
-    with shared_airflow(tmp_path_factory) as services:
-        yield services
 
 
 INGESTS = """

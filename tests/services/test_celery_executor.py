@@ -17,19 +17,12 @@ from tests.services.airflow_processes import (
     ingest_moment,
     postgres_project,
     require_redis,
-    shared_airflow,
 )
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres]
 
 INGEST = "wijkopvolging_ingest"
 PERIODE = "2026-09"
-
-
-@pytest.fixture(scope="session")
-def airflow_services(tmp_path_factory):
-    with shared_airflow(tmp_path_factory) as services:
-        yield services
 
 
 def test_celery_provider_works_with_the_pinned_celery():

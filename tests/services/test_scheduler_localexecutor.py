@@ -9,18 +9,12 @@ import time
 
 import pytest
 
-from tests.services.airflow_processes import ingest_moment, postgres_project, shared_airflow
+from tests.services.airflow_processes import ingest_moment, postgres_project
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres]
 
 RAPPORTAGE = "wijkopvolging_rapportage"
 PERIODE = "2026-09"
-
-
-@pytest.fixture(scope="session")
-def airflow_services(tmp_path_factory):
-    with shared_airflow(tmp_path_factory) as services:
-        yield services
 
 
 @pytest.fixture(scope="module")

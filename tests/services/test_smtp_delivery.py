@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, require
 from wijkopvolging.config import load_config
 from wijkopvolging.delivery import (
     EMAIL,
@@ -184,8 +184,7 @@ def _private_airflow_db(tmp_path: Path) -> str:
     """A copy of the migrated Airflow metadata DB, so concurrent runs in .airflow never
     collide with this one (SQLite's backup API copies a consistent state)."""
     source = Path(os.environ["AIRFLOW_HOME"]) / "airflow.db"
-    if not source.exists():
-        pytest.skip(f"{source} missing: run `make test` (it migrates the Airflow DB)")
+    require(source.exists(), f"{source} missing: run `make test` (it migrates the Airflow DB)")
     target = tmp_path / "airflow.db"
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)
