@@ -355,3 +355,25 @@ def test_short_rows_stay_on_one_page_and_long_titles_may_break(documents):
             can_split[row.cells[2].text[:40]] = not whole
     assert can_split[LONG_TITLE[:40]] is True  # LibreOffice would cut a non-splitting row
     assert can_split["Verlichting in het Millinxpark na 22.00 "] is False
+
+
+# --------------------------------------------------------------------------- column-wise text
+
+TEXTS = ["  twee  spaties ", "regel\x0btwee\r\nen\tdrie", "NUL\x00weg", None, float("nan"),
+         42, "", "A & B <c>", "private \ue000 use", "\u2028lijn\u2029"]
+
+
+def test_cleaning_a_column_at_once_equals_cleaning_value_by_value():
+    from wijkopvolging.documents.text import clean_text, clean_texts
+
+    assert clean_texts(TEXTS) == [clean_text(value) for value in TEXTS]
+    assert clean_texts([v for v in TEXTS if v != "private \ue000 use"]) == [
+        clean_text(v) for v in TEXTS if v != "private \ue000 use"]
+    assert clean_texts([]) == []
+
+
+def test_titles_holding_the_join_character_still_render_escaped(tmp_path):
+    rows = [("vraag", "Noord", "Oude Noorden", "Rare \ue000 tekens & <w:t> in de titel",
+             "Kasmi", "2026-09-15", "open_binnen_termijn", None, False), *ROWS[:2]]
+    _, overview = render_both(tmp_path, report_frame(rows))
+    assert "Rare \ue000 tekens & <w:t> in de titel" in docx_text(overview)

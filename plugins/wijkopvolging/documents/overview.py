@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import NamedTuple
 from xml.sax.saxutils import escape
 
+import pandas as pd
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from lxml import etree
@@ -151,19 +152,14 @@ class OverviewItem:
         return {field: self.text(field) for field in FIELDS}
 
 
-def _day(value) -> dt.date | None:
-    """A date from a frame cell (Timestamp, datetime or date); ``None`` for NaT/None."""
-    if value is None or value != value:  # None, NaN, NaT
-        return None
-    if isinstance(value, dt.datetime):  # pandas Timestamp too
-        return value.date()
-    return value
+_DATE_FIELDS = ("datum_gesteld", "uiterste_datum", "datum_beantwoord")
 
 
-def overview_items(report) -> dict[str, list[OverviewItem]]:
+def overview_table(report) -> dict[str, pd.DataFrame]:
     """Per kind, the overview's rows in order: sorted by gebied, wijk, date raised and
-    id, numbered 1..n within the kind. The one selection both the Word overview and the
-    spreadsheet show.
+    id, numbered 1..n within the kind, one column per field (``FIELDS``) plus ``gebied``;
+    dates as datetime64 (NaT when missing). The one selection both the Word overview and
+    the spreadsheet show, built column by column (no Python object per row).
 
     The answer date is shown only for answered items: a report can carry an answer
     dated after the peildatum for an item that was still open on the peildatum.
@@ -175,46 +171,70 @@ def overview_items(report) -> dict[str, list[OverviewItem]]:
         _gebied=report["gebied"].replace("", UNKNOWN_GEBIED).str.casefold(),
         _wijk=report["wijk"].str.casefold(),
     ).sort_values(sort_keys, kind="mergesort")
+    status = frame["status"].astype(object)
+    answered = status.isin([OP_TIJD, TE_LAAT])
+    tussenbericht = (frame["tussenbericht_sent"].astype("boolean").fillna(False).astype(bool)
+                     if "tussenbericht_sent" in frame.columns
+                     else pd.Series(False, index=frame.index))
+    table = pd.DataFrame({
+        "kind": frame["kind"].astype(object),
+        "gebied": frame["gebied"].replace("", UNKNOWN_GEBIED),
+        "wijk": frame["wijk"],
+        "onderwerp": frame["onderwerp"],
+        "datum_gesteld": _dates(frame["date_raised"]),
+        "wethouder": frame["wethouder"],
+        "uiterste_datum": _dates(frame["deadline"]),
+        "datum_beantwoord": _dates(frame["date_answered"]).where(answered),
+        "status": status.map(STATUS_LABELS),
+        "op_tijd": status.map(ON_TIME_LABELS),
+        "tussenbericht": tussenbericht.map(YES_NO).where(frame["kind"] == ADVIES, NO_VALUE),
+    }, index=frame.index)
+    out = {}
+    for kind in KINDS:
+        rows = table[table["kind"] == kind].reset_index(drop=True)
+        out[kind] = rows.assign(nr=range(1, len(rows) + 1))
+    return out
 
-    tussenbericht = (
-        frame["tussenbericht_sent"].fillna(False).astype(bool).tolist()
-        if "tussenbericht_sent" in frame.columns else [False] * len(frame)
-    )
-    out: dict[str, list[OverviewItem]] = {kind: [] for kind in KINDS}
-    columns = zip(
-        frame["kind"], frame["gebied"], frame["wijk"], frame["onderwerp"],
-        frame["wethouder"], frame["status"], frame["date_raised"], frame["deadline"],
-        frame["date_answered"], tussenbericht,
-        strict=True,
-    )
-    for kind, gebied, wijk, onderwerp, wethouder, status, raised, deadline, answered, tb in (
-        columns
-    ):
-        items = out[kind]
-        items.append(OverviewItem(
-            kind=kind,
-            gebied=gebied or UNKNOWN_GEBIED,
-            nr=len(items) + 1,
-            wijk=wijk,
-            onderwerp=onderwerp,
-            datum_gesteld=_day(raised),
-            wethouder=wethouder,
-            uiterste_datum=_day(deadline),
-            datum_beantwoord=_day(answered) if status in (OP_TIJD, TE_LAAT) else None,
-            status=STATUS_LABELS[status],
-            op_tijd=ON_TIME_LABELS[status],
-            tussenbericht=YES_NO[bool(tb)] if kind == ADVIES else NO_VALUE,
-        ))
+
+def _dates(column) -> pd.Series:
+    """A frame column of dates (Timestamp, datetime, date or missing) as datetime64,
+    keeping a time zone if it has one (its date is the local date)."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return column
+    return pd.to_datetime(column.astype(object).where(column.notna(), None))
+
+
+def overview_texts(rows: pd.DataFrame) -> pd.DataFrame:
+    """One kind's overview rows (from ``overview_table``) as the Word table shows them:
+    ``01-03-2026`` for a date, ``—`` for a missing one, the number as text."""
+    texts = rows.astype({"nr": str})
+    for field in _DATE_FIELDS:
+        texts[field] = rows[field].dt.strftime("%d-%m-%Y").fillna(NO_VALUE).astype(object)
+    return texts
+
+
+def overview_items(report) -> dict[str, list[OverviewItem]]:
+    """Per kind, the overview's rows in order (``overview_table``) as ``OverviewItem``s,
+    dates as ``datetime.date`` or ``None``: what the spreadsheet writes cell by cell."""
+    out: dict[str, list[OverviewItem]] = {}
+    for kind, rows in overview_table(report).items():
+        columns = {field: rows[field].tolist() for field in ("kind", "gebied", *FIELDS)}
+        for field in _DATE_FIELDS:
+            columns[field] = [None if day is pd.NaT else day.date() for day in columns[field]]
+        out[kind] = [OverviewItem(**dict(zip(columns, values, strict=True)))
+                     for values in zip(*columns.values(), strict=True)]
     return out
 
 
 def overview_rows(report) -> dict[str, list[tuple[str, dict[str, str]]]]:
     """Per kind, the Word table rows in order as ``(gebied, {field: text})``; the same
-    rows as ``overview_items``, as text."""
-    return {
-        kind: [(item.gebied, item.texts()) for item in items]
-        for kind, items in overview_items(report).items()
-    }
+    rows as ``overview_table``, as text (for comparisons and the naive benchmark)."""
+    out = {}
+    for kind, rows in overview_table(report).items():
+        texts = overview_texts(rows)
+        out[kind] = list(zip(texts["gebied"], texts[list(FIELDS)].to_dict("records"),
+                             strict=True))
+    return out
 
 
 # --------------------------------------------------------------------------- template
@@ -281,69 +301,96 @@ class _PreparedTable:
         self.table = table
         whole_sample = copy.deepcopy(self.sample)
         _keep_row_on_one_page(whole_sample)
-        self.row_parts = _row_template(self.sample)
-        self.whole_row_parts = _row_template(whole_sample)
+        self.row_format = _row_format(self.sample)
+        self.whole_row_format = _row_format(whole_sample)
 
-    def fill(self, caption_prefix: str, rows: list[tuple[str, dict[str, str]]],
-             streamed: RowStream) -> None:
+    def fill(self, caption_prefix: str, rows: pd.DataFrame, streamed: RowStream) -> None:
         """Insert, per gebied, a heading and a table in place of the prototypes, with a
-        placeholder row that ``streamed`` replaces by the items' rows when the document is
-        written; an empty ``rows`` just removes the prototypes."""
-        groups: dict[str, list[dict[str, str]]] = {}
-        for gebied, values in rows:
-            groups.setdefault(gebied, []).append(values)
-        for gebied, items in groups.items():
+        placeholder row that ``streamed`` replaces by the rows (``overview_texts``) when
+        the document is written; no rows just removes the prototypes."""
+        for gebied, group in rows.groupby("gebied", sort=False):
             heading = copy.deepcopy(self.heading)
             _set_text(heading, gebied)
             table = copy.deepcopy(self.table)
             caption = table.find(f"{qn('w:tblPr')}/{W_TBL_CAPTION}")
             if caption is not None:
                 caption.set(W_VAL, f"{caption_prefix}, gebied {gebied}")
-            table.append(streamed.placeholder(self, items))
+            table.append(streamed.placeholder(self, group))
             self.heading.addprevious(heading)
             self.heading.addprevious(table)
         body = self.heading.getparent()
         body.remove(self.heading)
         body.remove(self.table)
 
-    def row_xml(self, values: dict[str, str]) -> str:
-        """One item's ``<w:tr>``: the sample row's text with the values, escaped."""
-        keep = len(values["onderwerp"]) <= KEEP_ROW_WHOLE_MAX_CHARS
-        parts = self.whole_row_parts if keep else self.row_parts
-        return "".join(escape(values[part]) if odd else part
-                       for odd, part in zip(_ODD_EVEN, parts, strict=False))
+    def rows_xml(self, rows: pd.DataFrame) -> list[str]:
+        """The rows' ``<w:tr>`` elements: the sample row's text with each row's values,
+        escaped, built column by column (a row whose title is short enough is kept on
+        one page)."""
+        values = [_escaped(rows[field]) for field in self.row_format.fields]
+        keep = (rows["onderwerp"].str.len() <= KEEP_ROW_WHOLE_MAX_CHARS).tolist()
+        whole = self.whole_row_format.text.format
+        split = self.row_format.text.format
+        return [(whole if kept else split)(*row)
+                for kept, row in zip(keep, zip(*values, strict=True), strict=True)]
 
 
-_ODD_EVEN = [False, True] * (len(FIELDS) + 1)
+class _RowFormat(NamedTuple):
+    """A sample row as a ``str.format`` text with one positional slot per marker."""
+
+    text: str
+    fields: tuple[str, ...]
+
+
+# Joins a column's texts so escaping runs once over the column: a private-use character
+# that escaping leaves alone.
+_SEPARATOR = "\ue000"
+
+
+def _escaped(column: pd.Series) -> list[str]:
+    """``xml.sax.saxutils.escape`` of every text in the column, done on the column as
+    one string (one value at a time only if a text holds the separator)."""
+    texts = column.tolist()
+    joined = _SEPARATOR.join(texts)
+    if joined.count(_SEPARATOR) != max(len(texts) - 1, 0):
+        return [escape(text) for text in texts]
+    escaped = joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escaped.split(_SEPARATOR) if texts else []
+
+
 _XMLNS = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
 _MARKER = re.compile(r"\[(" + "|".join(FIELDS) + r")\]")
 
 
-def _row_template(row) -> list[str]:
-    """A sample row serialised once and split around its ``[field]`` markers: literal
-    XML at even positions, field names at odd ones. The namespace declarations lxml puts
-    on a detached element are dropped: the document's root declares the same prefixes."""
+def _row_format(row) -> _RowFormat:
+    """A sample row serialised once, its ``[field]`` markers turned into format slots.
+    The namespace declarations lxml puts on a detached element are dropped: the
+    document's root declares the same prefixes."""
     for t in row.iter(W_T):
         if _MARKER.fullmatch((t.text or "").strip()):
             t.set(XML_SPACE, "preserve")  # values may start or end with a space
     xml = etree.tostring(row, encoding="unicode")
     end = xml.index(">")
-    return _MARKER.split(_XMLNS.sub("", xml[:end]) + xml[end:])
+    parts = _MARKER.split(_XMLNS.sub("", xml[:end]) + xml[end:])
+    literal = [part.replace("{", "{{").replace("}", "}}") for part in parts[::2]]
+    fields = tuple(parts[1::2])
+    text = literal[0] + "".join(f"{{{i}}}{after}" for i, after in enumerate(literal[1:]))
+    return _RowFormat(text, fields)
 
 
 class RowStream:
-    """The overview's rows, kept as values until ``word/document.xml`` is written: the
-    placeholder rows in the serialised document are replaced by the rows' XML, a batch
-    at a time, so the whole table never sits in memory as a tree or one string."""
+    """The overview's rows, kept as a frame of texts until ``word/document.xml`` is
+    written: the placeholder rows in the serialised document are replaced by the rows'
+    XML, a batch at a time, so the whole table never sits in memory as a tree or one
+    string."""
 
     BATCH = 2_000
 
     def __init__(self):
-        self._pending: dict[str, tuple[_PreparedTable, list[dict[str, str]]]] = {}
+        self._pending: dict[str, tuple[_PreparedTable, pd.DataFrame]] = {}
 
-    def placeholder(self, prepared: _PreparedTable, items: list[dict[str, str]]):
+    def placeholder(self, prepared: _PreparedTable, rows: pd.DataFrame):
         token = f"WIJKOPVOLGING-ROWS-{len(self._pending)}"
-        self._pending[token] = (prepared, items)
+        self._pending[token] = (prepared, rows)
         row = OxmlElement("w:tr")
         cell = OxmlElement("w:tc")
         paragraph = OxmlElement("w:p")
@@ -367,10 +414,10 @@ class RowStream:
         position = 0
         for match in pattern.finditer(document_xml):
             yield document_xml[position:match.start()]
-            prepared, items = self._pending[match.group(1).decode()]
-            for start in range(0, len(items), self.BATCH):
-                batch = items[start:start + self.BATCH]
-                yield "".join(prepared.row_xml(values) for values in batch).encode("utf-8")
+            prepared, rows = self._pending[match.group(1).decode()]
+            for start in range(0, len(rows), self.BATCH):
+                batch = rows.iloc[start:start + self.BATCH]
+                yield "".join(prepared.rows_xml(batch)).encode("utf-8")
             position = match.end()
         yield document_xml[position:]
 
@@ -400,7 +447,8 @@ def render_overview(report, period: Period, *, path: Path | str, revised: bool =
     """
     docxtpl = import_docxtpl()
 
-    rows = overview_rows(report)
+    rows = {kind: overview_texts(kind_rows)
+            for kind, kind_rows in overview_table(report).items()}
     template = docxtpl.DocxTemplate(template_path(OVERVIEW_TEMPLATE))
     template.render(
         {

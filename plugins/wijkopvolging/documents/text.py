@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
+
 from wijkopvolging.model import PUBLIC_TEXT_FIELDS
 
 # Characters XML 1.0 does not allow: C0 controls other than tab/newline/return,
@@ -32,15 +34,33 @@ def clean_text(value: object) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+# Joins a column's values so the patterns above run once over the column instead of once
+# per value: a private-use character that is neither illegal, a break nor a space.
+_SEPARATOR = "\ue000"
+
+
+def clean_texts(values) -> list[str]:
+    """``clean_text`` of every value, the regular expressions run over the whole column
+    at once (a value holding the separator falls back to one value at a time)."""
+    texts = ["" if value is None or value != value else str(value) for value in values]
+    joined = _SEPARATOR.join(texts)
+    if joined.count(_SEPARATOR) != max(len(texts) - 1, 0):
+        return [clean_text(text) for text in texts]
+    joined = _SPACES.sub(" ", _BREAKS.sub(" ", _XML_ILLEGAL.sub("", joined)))
+    return [text.strip() for text in joined.split(_SEPARATOR)] if texts else []
+
+
 # The free text a document shows: the canonical public fields plus the gebied.
 PUBLIC_TEXT_COLUMNS = (*PUBLIC_TEXT_FIELDS, "gebied")
 
 
 def clean_report(report):
     """A copy of the report frame with its free-text columns passed through
-    ``clean_text`` (missing values become empty strings)."""
+    ``clean_text`` (missing values become empty strings; the columns hold strings even
+    when the report is empty)."""
     out = report.copy()
     for column in PUBLIC_TEXT_COLUMNS:
         if column in out.columns:
-            out[column] = [clean_text(value) for value in out[column]]
+            out[column] = pd.Series(clean_texts(out[column].tolist()), index=out.index,
+                                    dtype=object)
     return out
