@@ -23,7 +23,11 @@ export AIRFLOW__CORE__PARALLELISM := 4
 export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := True
 export AIRFLOW__API__HOST := 127.0.0.1
 export AIRFLOW__API__PORT := 8080
-export AIRFLOW__LOGGING__LOGGING_LEVEL := WARNING
+# INFO, Airflow's default: the task logs show each task's period, counts and paths.
+export AIRFLOW__LOGGING__LOGGING_LEVEL := INFO
+# Known third-party noise that would open every task log (nothing for us to fix): pathspec's
+# deprecation as Airflow reads .airflowignore, and two warnings of `airflow dags test` itself.
+export PYTHONWARNINGS := ignore:GitWildMatchPattern:DeprecationWarning,ignore:Using `httpx` with `starlette.testclient` is deprecated:UserWarning,ignore:Could not import graphviz:UserWarning
 export PYTHONPATH := $(CURDIR)/plugins
 export WIJKOPVOLGING_HOME := $(CURDIR)
 # airflow standalone starts its components as `airflow ...` subprocesses.

@@ -18,6 +18,7 @@ from wijkopvolging.airflow_support import (
     RETRY_WITH_BACKOFF,
     fail_clearly,
     load_settings,
+    log_outcome,
     notify_operations,
     source_connection_url,
     source_zgw_connection,
@@ -43,7 +44,8 @@ def wijkopvolging_ingest():
     def list_sources() -> list[str]:
         """The configured source names; one mapped task each from here on."""
         with fail_clearly("configuratie"):
-            return [source.name for source in load_settings().sources]
+            return log_outcome("list_sources",
+                               [source.name for source in load_settings().sources])
 
     @task(**SOURCE_TASK)
     def extract(source_name: str, run_id=None, data_interval_start=None,
@@ -54,11 +56,11 @@ def wijkopvolging_ingest():
         with fail_clearly(f"source {source_name!r}"):
             config = load_settings()
             source = config.source(source_name)
-            return extract_source(
+            return log_outcome(f"extract {source_name}", extract_source(
                 config, source_name, run_id=run_id,
                 data_interval_start=data_interval_start, data_interval_end=data_interval_end,
                 connection_url=source_connection_url(source),
-                zgw_connection=source_zgw_connection(source))
+                zgw_connection=source_zgw_connection(source)))
 
     @task
     def validate(extracted: dict, run_id=None, data_interval_end=None) -> dict:
@@ -66,8 +68,9 @@ def wijkopvolging_ingest():
         from wijkopvolging.ingest import validate_source
 
         with fail_clearly(f"source {extracted['source']!r}"):
-            return validate_source(load_settings(), extracted["source"], run_id=run_id,
-                                   data_interval_end=data_interval_end)
+            return log_outcome(f"validate {extracted['source']}", validate_source(
+                load_settings(), extracted["source"], run_id=run_id,
+                data_interval_end=data_interval_end))
 
     @task(outlets=[WAREHOUSE_ITEMS])
     def load(validated: dict, run_id=None, data_interval_end=None) -> dict:
@@ -75,8 +78,9 @@ def wijkopvolging_ingest():
         from wijkopvolging.ingest import load_source
 
         with fail_clearly(f"source {validated['source']!r}"):
-            return load_source(load_settings(), validated["source"], run_id=run_id,
-                               data_interval_end=data_interval_end)
+            return log_outcome(f"load {validated['source']}", load_source(
+                load_settings(), validated["source"], run_id=run_id,
+                data_interval_end=data_interval_end))
 
     @task
     def steward_report(loaded: list[dict], run_id=None, data_interval_end=None) -> dict:
@@ -84,10 +88,8 @@ def wijkopvolging_ingest():
         from wijkopvolging.ingest import write_ingest_report
 
         with fail_clearly("validatierapport"):
-            paths = write_ingest_report(load_settings(), run_id=run_id,
-                                        data_interval_end=data_interval_end)
-        print(f"Validatierapport: {paths['html']}")
-        return paths
+            return log_outcome("steward_report", write_ingest_report(
+                load_settings(), run_id=run_id, data_interval_end=data_interval_end))
 
     extracted = extract.expand(source_name=list_sources())
     loaded = load.expand(validated=validate.expand(extracted=extracted))

@@ -21,14 +21,15 @@ from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
 
 from wijkopvolging.airflow_support import (
     RETRY_WITH_BACKOFF,
+    announce_period,
     fail_clearly,
     load_settings,
+    log_outcome,
     notify_operations,
+    period_param,
 )
 from wijkopvolging.assets import PERIOD_DOCUMENTS, WAREHOUSE_ITEMS
 from wijkopvolging.schedules import REPORT_CRON, TIMEZONE
-
-PERIOD_PATTERN = r"^[0-9]{4}-(01|03|05|07|09|11)$"
 
 
 @dag(
@@ -41,10 +42,7 @@ PERIOD_PATTERN = r"^[0-9]{4}-(01|03|05|07|09|11)$"
     default_args={"owner": "wijkopvolging", "retries": 0,
                   "on_failure_callback": notify_operations},
     params={
-        "periode": Param(None, type=["null", "string"], pattern=PERIOD_PATTERN,
-                         title="Periode",
-                         description="Eerste maand van de periode (JJJJ-MM, bv. 2025-09). "
-                                     "Leeg: de periode van dit data-interval."),
+        "periode": period_param(),
         "kenmerk": Param(None, type=["null", "string"], title="Ons kenmerk",
                          description="Leeg: het kenmerk uit de configuratie."),
         "force_delivery": Param(False, type="boolean", title="Opnieuw leveren",
@@ -64,8 +62,11 @@ def wijkopvolging_rapportage():
 
         with fail_clearly("parameter 'periode'"):
             if params and params.get("periode"):
-                return Period.parse(params["periode"]).slug
-            return Period.from_data_interval(data_interval_start, data_interval_end).slug
+                slug = Period.parse(params["periode"]).slug
+            else:
+                slug = Period.from_data_interval(data_interval_start, data_interval_end).slug
+        announce_period(slug)
+        return slug
 
     @task(inlets=[WAREHOUSE_ITEMS])
     def snapshot(period: str, params=None, run_id=None) -> dict:
@@ -74,11 +75,12 @@ def wijkopvolging_rapportage():
         from wijkopvolging.periods import Period
         from wijkopvolging.rapportage import parse_known_at, take_snapshot
 
+        announce_period(period)
         with fail_clearly("parameter 'bekend_op'"):
             known_at = parse_known_at((params or {}).get("bekend_op"))
         with fail_clearly("momentopname"):
-            return take_snapshot(load_settings(), Period.parse(period), run_id=run_id,
-                                 known_at=known_at)
+            return log_outcome("snapshot", take_snapshot(
+                load_settings(), Period.parse(period), run_id=run_id, known_at=known_at))
 
     @task
     def publication_gate(period: str, run_id=None) -> dict:
@@ -86,8 +88,10 @@ def wijkopvolging_rapportage():
         from wijkopvolging.periods import Period
         from wijkopvolging.rapportage import check_publication_gate
 
+        announce_period(period)
         with fail_clearly("publicatiecontrole"):
-            return check_publication_gate(load_settings(), Period.parse(period), run_id=run_id)
+            return log_outcome("publication_gate", check_publication_gate(
+                load_settings(), Period.parse(period), run_id=run_id))
 
     @task
     def timeliness(period: str, run_id=None) -> dict:
@@ -95,8 +99,10 @@ def wijkopvolging_rapportage():
         from wijkopvolging.periods import Period
         from wijkopvolging.rapportage import compute_timeliness
 
+        announce_period(period)
         with fail_clearly("tijdigheid"):
-            return compute_timeliness(load_settings(), Period.parse(period), run_id=run_id)
+            return log_outcome("timeliness", compute_timeliness(
+                load_settings(), Period.parse(period), run_id=run_id))
 
     @task(outlets=[PERIOD_DOCUMENTS])
     def documents(period: str, run_id=None, params=None) -> dict:
@@ -106,14 +112,13 @@ def wijkopvolging_rapportage():
         from wijkopvolging.periods import Period
         from wijkopvolging.rapportage import write_documents
 
+        announce_period(period)
         with fail_clearly("documenten"):
             config, parsed = load_settings(), Period.parse(period)
             paths = write_documents(config, parsed, run_id=run_id,
                                     kenmerk=(params or {}).get("kenmerk"),
                                     folder=candidate_folder(config, parsed))
-        for name, path in paths.items():
-            print(f"{name}: {path}")
-        return paths
+        return log_outcome("documents", paths)
 
     @task(**RETRY_WITH_BACKOFF, inlets=[PERIOD_DOCUMENTS])
     def deliver(period: str, run_id=None, params=None) -> dict:
@@ -122,13 +127,13 @@ def wijkopvolging_rapportage():
         from wijkopvolging.delivery import deliver_to_griffie
         from wijkopvolging.periods import Period
 
+        announce_period(period)
         params = params or {}
         with fail_clearly("levering aan de griffie"):
             result = deliver_to_griffie(load_settings(), Period.parse(period), run_id=run_id,
                                         kenmerk=params.get("kenmerk"),
                                         force=bool(params.get("force_delivery")))
-        print(f"Levering: {result['action']}; documenten in {result['folder']}")
-        return result
+        return log_outcome("deliver", result)
 
     period = resolve_period()
     checked = snapshot(period) >> publication_gate(period)

@@ -16,6 +16,7 @@ from wijkopvolging.airflow_support import (
     RETRY_WITH_BACKOFF,
     fail_clearly,
     load_settings,
+    log_outcome,
     notify_operations,
 )
 from wijkopvolging.assets import WAREHOUSE_ITEMS, WEEK_LISTS
@@ -41,7 +42,8 @@ def wijkopvolging_signalering():
 
         monday = data_interval_end.astimezone(AMSTERDAM).date()
         with fail_clearly("signalering"):
-            return make_week_lists(load_settings(), monday, as_of=data_interval_end)
+            return log_outcome("make_lists", make_week_lists(load_settings(), monday,
+                                                             as_of=data_interval_end))
 
     @task(**RETRY_WITH_BACKOFF, inlets=[WEEK_LISTS])
     def deliver(lists: dict, run_id=None, data_interval_end=None) -> dict:
@@ -51,7 +53,8 @@ def wijkopvolging_signalering():
 
         monday = data_interval_end.astimezone(AMSTERDAM).date()
         with fail_clearly("signalering versturen"):
-            return deliver_week_lists(load_settings(), monday, run_id=run_id)
+            return log_outcome("deliver", deliver_week_lists(load_settings(), monday,
+                                                             run_id=run_id))
 
     deliver(make_lists())
 

@@ -79,6 +79,63 @@ def fail_clearly(what: str):
         raise AirflowFailException(f"{what}: {message}") from None
 
 
+# ------------------------------------------------------------------ task logs and parameters
+
+# How far back the trigger form (and so any trigger: the form, the REST API, the CLI) offers
+# periods: three years, longer than a re-issue is asked for.
+REISSUE_PERIODS = 18
+CURRENT_PERIOD_LABEL = "De periode van deze run (het data-interval)"
+
+
+def task_log():
+    """The logger of the wijkopvolging tasks. Airflow puts its lines in the task log; INFO
+    is the level a default deployment shows."""
+    import logging
+
+    return logging.getLogger("wijkopvolging.task")
+
+
+def announce_period(slug: str) -> None:
+    """The first line of every report task: which period this run covers."""
+    from wijkopvolging.periods import Period
+
+    period = Period.parse(slug)
+    task_log().info("Periode %s (%s, peildatum %s)", period.label, period.slug,
+                    f"{period.peildatum:%d-%m-%Y}")
+
+
+def log_outcome(task: str, outcome):
+    """Log a task's outcome (counts, paths, what delivery did) at INFO; returns it, so a
+    task ends with ``return log_outcome("snapshot", ...)``."""
+    if isinstance(outcome, dict):
+        text = "; ".join(f"{key}: {value}" for key, value in outcome.items()) or "niets"
+    else:
+        text = str(outcome)
+    task_log().info("%s klaar: %s", task, text)
+    return outcome
+
+
+def period_param(today=None):
+    """The trigger form's ``periode``: a pick list of the recent periods under their Dutch
+    names, newest first, or empty for the run's own data interval. A value outside the list
+    is refused by the form and the REST API before a run starts."""
+    import datetime as dt
+
+    from airflow.sdk import Param
+
+    from wijkopvolging.periods import AMSTERDAM, Period
+
+    today = today or dt.datetime.now(AMSTERDAM).date()
+    periods = Period.recent(today, REISSUE_PERIODS)
+    return Param(
+        None, type=["null", "string"], enum=[None, *(p.first_month for p in periods)],
+        values_display={None: CURRENT_PERIOD_LABEL,
+                        **{p.first_month: f"{p.label} ({p.first_month})" for p in periods}},
+        title="Periode",
+        description="Kies de periode voor een heruitgave (de lijst gaat drie jaar terug). "
+                    "Leeg: de periode van deze run.")
+
+
 # Retries for tasks that talk to another system (a source, the SMTP server): 1, 2, 4 …
 # times retry_delay, at most max_retry_delay. In Airflow 3.3 retry_exponential_backoff is
 # the multiplier; ``True`` would be 1.0, i.e. no backoff at all.

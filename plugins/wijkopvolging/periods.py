@@ -159,6 +159,14 @@ class Period:
         """The most recent period that has ended on ``today`` (its end <= today)."""
         return cls.containing(today).previous()
 
+    @classmethod
+    def recent(cls, today: Any, count: int) -> list[Period]:
+        """The ``count`` most recent periods that have ended on ``today``, newest first."""
+        periods = [cls.last_complete(today)]
+        while len(periods) < count:
+            periods.append(periods[-1].previous())
+        return periods
+
     # ------------------------------------------------------------------ navigation
 
     def previous(self) -> Period:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from wijkopvolging.config import Config
 from wijkopvolging.errors import ExpectedError
-from wijkopvolging.periods import Period
+from wijkopvolging.periods import AMSTERDAM, Period
 from wijkopvolging.schedules import report_as_of
 from wijkopvolging.warehouse import open_warehouse
 
@@ -54,19 +54,48 @@ def parse_known_at(text: str | None) -> dt.datetime | None:
             "de levering over, bv. 2026-11-01T05:12:03.123456+00:00") from None
 
 
+class NoWarehouseHistory(ExpectedError):
+    """The warehouse holds no ingest from before the report moment: the report would be
+    empty by mistake, not because nothing happened."""
+
+
+def no_history_message(period: Period, first_ingest: dt.datetime | None) -> str:
+    """The Dutch refusal for a period the warehouse has no history of: from when it has
+    data, and how to fill the gap (``first_ingest`` naive UTC, or ``None``)."""
+    as_of = report_as_of(period)
+    since = ("er is nog geen enkele ingest gedraaid" if first_ingest is None else
+             "het heeft gegevens vanaf "
+             f"{first_ingest.replace(tzinfo=dt.UTC).astimezone(AMSTERDAM):%d-%m-%Y %H:%M}")
+    day_before = period.end - dt.timedelta(days=1)
+    return (
+        f"Het warehouse heeft geen geschiedenis van {period.label}: een rapport per "
+        f"{as_of:%d-%m-%Y %H:%M} zou leeg zijn, en {since}. Vul eerst de geschiedenis "
+        f"tot die datum: draai wijkopvolging_ingest voor {day_before:%d-%m-%Y} (in de UI, "
+        f"of `airflow backfill create --dag-id wijkopvolging_ingest --from-date "
+        f"{day_before:%Y-%m-%d} --to-date {day_before:%Y-%m-%d}`; met de demodata: "
+        f"`make run PERIOD={period.first_month}`) en start deze run daarna opnieuw."
+    )
+
+
 def take_snapshot(config: Config, period: Period, *, run_id: str,
                   known_at: dt.datetime | None = None) -> dict:
     """Select the period's items from the warehouse as of the report moment.
 
     The warehouse answers as recorded at ``known_at`` (default: now, all ingests so far);
     a delivered report's manifest names that moment (``recorded_as_of``), so passing it
-    makes the report again as delivered, whatever backfills ran since."""
+    makes the report again as delivered, whatever backfills ran since. A period from
+    before the warehouse's first ingest is refused (``NoWarehouseHistory``); a period with
+    history but no items gives an empty report."""
     from wijkopvolging.duplicates import counted_once
+    from wijkopvolging.model import naive_utc
     from wijkopvolging.periods import select_for_report
     from wijkopvolging.reference import ReferenceData
 
     reference = ReferenceData.load()
     with open_warehouse(config.warehouse_url) as warehouse:
+        first_ingest = warehouse.first_ingest()
+        if first_ingest is None or first_ingest > naive_utc(report_as_of(period)):
+            raise NoWarehouseHistory(no_history_message(period, first_ingest))
         known_at = known_at or warehouse.last_recorded()
         snapshot = warehouse.snapshot(report_as_of(period), known_at=known_at)
         kept, duplicates = counted_once(config, snapshot)

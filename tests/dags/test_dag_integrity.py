@@ -75,15 +75,29 @@ def test_tasks_that_touch_sources_or_smtp_retry_at_least_twice_with_backoff(dagb
         assert task.retry_exponential_backoff, (dag_id, task_id)
 
 
-def test_report_period_parameter_only_accepts_months_that_start_a_period(dagbag):
+def test_report_period_parameter_offers_recent_periods_by_their_dutch_names(dagbag):
     import jsonschema
 
     param = dagbag.get_dag("wijkopvolging_rapportage").params.get_param("periode")
     schema = param.schema
-    jsonschema.validate("2025-09", schema)
+    last = Period.last_complete(dt.datetime.now(AMSTERDAM).date())
+    jsonschema.validate(last.first_month, schema)
     jsonschema.validate(None, schema)
-    with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate("2025-10", schema)
+    assert schema["values_display"][last.first_month] == f"{last.label} ({last.first_month})"
+    assert schema["enum"][1] == last.first_month  # newest first, after "this run's period"
+    for refused in ("2025-10", last.next().first_month, "1999-01", "september"):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(refused, schema)
+
+
+def test_the_trigger_form_param_survives_serialisation_with_its_labels(dagbag):
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    dag = dagbag.get_dag("wijkopvolging_rapportage")
+    restored = DagSerialization.from_dict(DagSerialization.to_dict(dag))
+    schema = restored.params.get_param("periode").schema
+    assert schema["enum"] == dag.params.get_param("periode").schema["enum"]
+    assert "De periode van deze run" in str(schema["values_display"])
 
 
 @pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.name)

@@ -87,7 +87,7 @@ def test_counts_per_source_come_from_the_runs(report):
 def test_quarantine_is_grouped_by_source_and_rule_with_description_and_fix(report):
     _, text = report
     assert "Bron registratie (2 record(s))" in text
-    assert "Regel onbekende_wijk (1)" in text
+    assert "<h4>Onbekende wijk (1)</h4>" in text and "Regel onbekende_wijk" not in text
     assert RULES["onbekende_wijk"].description in text
     assert RULES["onbekende_wijk"].fix in text
     assert text.index("Bron registratie") < text.index("Bron zaken")
@@ -96,7 +96,7 @@ def test_quarantine_is_grouped_by_source_and_rule_with_description_and_fix(repor
 def test_warnings_are_listed_apart_from_quarantine(report):
     _, text = report
     warnings = text[text.index("<h2>Waarschuwingen</h2>"):text.index("<h2>Uit quarantaine")]
-    assert "antwoord_zeer_laat" in warnings and "onbekende_wijk" not in warnings
+    assert "Antwoord zeer laat" in warnings and "Onbekende wijk" not in warnings
 
 
 def test_records_released_from_quarantine_are_listed(report):
@@ -150,7 +150,7 @@ def test_report_without_runs_still_shows_the_findings(findings, tmp_path):
     paths = write_steward_report(findings, pd.DataFrame(), tmp_path, gx_dir=tmp_path / "gx")
     text = paths["html"].read_text(encoding="utf-8")
     assert "geen laadresultaten" in text
-    assert "Regel onbekende_wijk" in text
+    assert "Onbekende wijk (1)" in text
 
 
 def test_long_tables_are_cut_in_html_but_complete_in_csv(runs, tmp_path):
@@ -191,3 +191,36 @@ def test_a_crash_while_writing_the_ingest_manifest_keeps_the_previous_one(
         write_ingest_report(config, run_id="tweede", data_interval_end=end)
     assert json.loads(manifest.read_text(encoding="utf-8"))["run_id"] == "eerste"
     assert [p.name for p in manifest.parent.iterdir() if atomic.TEMP_MARK in p.name] == []
+
+
+def test_a_spreadsheet_record_shows_its_own_row_once_as_a_whole_number(tmp_path):
+    """Title rows above the header: the report shows the row Excel shows (5), not the
+    record's position in the extract; an unreadable date is one finding, not also a
+    missing one."""
+    from tests.unit.test_source_files import HEADER, ROWS, source, write_xlsx
+    from wijkopvolging.config import load_config
+    from wijkopvolging.reference import ReferenceData
+    from wijkopvolging.sources.files import extract_files
+    from wijkopvolging.validation import validate_extract
+
+    rows = [ROWS[0], ["CH-2", "begin maart", "Hoogvliet", "Verlichting fietspad", "Kasmi", None]]
+    write_xlsx(tmp_path / "lijst.xlsx", [HEADER, *rows], title="Vragen uit de Wijk Charlois")
+    extract = extract_files(source(tmp_path))
+    checked = validate_extract(
+        extract.items, source="gebiedsexports", reference=ReferenceData.load(),
+        interval_end=dt.datetime(2024, 5, 1, 3, tzinfo=dt.UTC),
+        settings=load_config().settings)
+    findings = pd.concat([extract.findings, checked], ignore_index=True).assign(
+        source="gebiedsexports")
+    assert {"onleesbare_waarde", "verplicht_veld"} <= set(findings["rule"])  # both raised
+
+    paths = write_steward_report(findings, pd.DataFrame(), tmp_path / "out",
+                                 gx_dir=tmp_path / "gx")
+    text = paths["html"].read_text(encoding="utf-8")
+    assert "<h4>Onleesbare waarde (1)</h4>" in text
+    assert "Verplicht veld ontbreekt" not in text
+    assert '<td>CH-2</td><td class="getal">5</td>' in text
+    assert "Rij in extractie" not in text
+    table = pd.read_csv(paths["csv"], sep=";", encoding="utf-8-sig", dtype="str")
+    assert table[["bronnummer", "rij", "regelnaam"]].values.tolist() == [
+        ["CH-2", "5", "Onleesbare waarde"]]

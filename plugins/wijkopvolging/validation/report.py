@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +20,7 @@ import pandas as pd
 from wijkopvolging.labels import format_date_nl
 from wijkopvolging.model import ERROR, WARNING
 from wijkopvolging.validation.privacy import mask_text
-from wijkopvolging.validation.rules import RULES, column_label
+from wijkopvolging.validation.rules import RULES, column_label, rule_title
 
 HTML_NAME = "validatierapport.html"
 CSV_NAME = "validatierapport.csv"
@@ -75,6 +76,32 @@ def _with_source(frame: pd.DataFrame | None) -> pd.DataFrame:
     return frame
 
 
+# A file source's findings name the spreadsheet row ("…, rij 19, kolom …"): the row the
+# steward sees in Excel. The extract's own position (``row_no``) is internal and not shown.
+_SOURCE_ROW = re.compile(r"\brij (\d+)\b")
+UNREADABLE, MISSING = "onleesbare_waarde", "verplicht_veld"
+
+
+def source_row(message) -> int | None:
+    """The row in the source file that a finding names, as a whole number; ``None`` for a
+    database record (its key is the bronnummer) or a finding without a row."""
+    match = _SOURCE_ROW.search(message) if isinstance(message, str) else None
+    return int(match.group(1)) if match else None
+
+
+def one_finding_per_cause(findings: pd.DataFrame) -> pd.DataFrame:
+    """Leave out "verplicht veld ontbreekt" for a field whose value was unreadable in the
+    same record: the unreadable value is the cause, and the steward fixes it once."""
+    if findings.empty:
+        return findings
+    unreadable = set(zip(*(findings.loc[findings["rule"] == UNREADABLE, key]
+                           for key in ("source", "row_no", "column")), strict=True))
+    echo = [rule == MISSING and key in unreadable for rule, key in zip(
+        findings["rule"], zip(findings["source"], findings["row_no"], findings["column"],
+                              strict=True), strict=True)]
+    return findings[~pd.Series(echo, index=findings.index, dtype=bool)]
+
+
 def released_records(findings: pd.DataFrame, previous_findings: pd.DataFrame | None,
                      sources: set[str]) -> pd.DataFrame:
     """Records quarantined in the previous run of their source and not in this one
@@ -112,7 +139,7 @@ def write_steward_report(findings: pd.DataFrame, runs: pd.DataFrame, out_dir, *,
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    findings = _with_source(findings)
+    findings = one_finding_per_cause(_with_source(findings))
     runs = runs if runs is not None else pd.DataFrame()
     sources = set(runs["source"]) if "source" in runs and len(runs) else set(findings["source"])
     released = released_records(findings, previous_findings, sources)
@@ -148,9 +175,10 @@ def _csv(findings: pd.DataFrame, released: pd.DataFrame) -> pd.DataFrame:
         entry = RULES.get(record.rule)
         rows.append({
             "bron": record.source, "bronnummer": record.source_record_id,
-            "rij": None if pd.isna(record.row_no) else int(record.row_no),
+            "rij": source_row(record.message),
             "status": IN_QUARANTINE if record.severity == ERROR else WARNED,
-            "regel": record.rule, "veld": column_label(record.column),
+            "regel": record.rule, "regelnaam": rule_title(record.rule),
+            "veld": column_label(record.column),
             "waarde": mask_text(record.value) if isinstance(record.value, str) else record.value,
             "melding": mask_text(record.message) if isinstance(record.message, str) else None,
             "uitleg": entry.description if entry else "", "herstel": entry.fix if entry else "",
@@ -158,9 +186,11 @@ def _csv(findings: pd.DataFrame, released: pd.DataFrame) -> pd.DataFrame:
     for record in released.itertuples():
         rows.append({"bron": record.source, "bronnummer": record.source_record_id,
                      "status": RELEASED, "regel": record.rules})
-    columns = ["bron", "bronnummer", "rij", "status", "regel", "veld", "waarde", "melding",
-               "uitleg", "herstel"]
-    return pd.DataFrame(rows, columns=columns)
+    columns = ["bron", "bronnummer", "rij", "status", "regel", "regelnaam", "veld", "waarde",
+               "melding", "uitleg", "herstel"]
+    table = pd.DataFrame(rows, columns=columns)
+    table["rij"] = table["rij"].astype("Int64")  # 19, not 19.0, with empty cells
+    return table
 
 
 def _html(findings: pd.DataFrame, runs: pd.DataFrame, released: pd.DataFrame, docs: Path,
@@ -251,15 +281,15 @@ def _grouped_section(title: str, findings: pd.DataFrame, intro: str) -> str:
         for rule_id in sorted(per_source["rule"].unique(), key=lambda r: order.get(r, 99)):
             group = per_source[per_source["rule"] == rule_id].sort_values("row_no")
             entry = RULES.get(rule_id)
-            out.append(f"<h4>Regel {_e(rule_id)} ({len(group)})</h4>")
+            out.append(f"<h4>{_e(rule_title(rule_id))} ({len(group)})</h4>")
             if entry:
                 out.append(f'<p class="uitleg">{html.escape(entry.description)}</p>')
                 out.append(f'<p class="herstel">Herstel: {html.escape(entry.fix)}</p>')
-            rows = [[r.source_record_id, None if pd.isna(r.row_no) else int(r.row_no),
-                     column_label(r.column), r.value, r.message]
+            rows = [[r.source_record_id, source_row(r.message), column_label(r.column),
+                     r.value, r.message]
                     for r in group.head(ROWS_PER_TABLE).itertuples()]
-            out.append(_table(f"Bron {source}, regel {rule_id}",
-                              ["Bronnummer", "Rij in extractie", "Veld", "Waarde", "Melding"],
+            out.append(_table(f"Bron {source}, {rule_title(rule_id)}",
+                              ["Bronnummer", "Rij in bron", "Veld", "Waarde", "Melding"],
                               rows, numeric={1}))
             if len(group) > ROWS_PER_TABLE:
                 out.append(f"<p>En nog {len(group) - ROWS_PER_TABLE} record(s) met deze "

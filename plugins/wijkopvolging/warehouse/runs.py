@@ -81,6 +81,12 @@ class RunStore:
         with self.engine.connect() as conn:
             return pd.read_sql_query(query.order_by(ingest_runs.c.source), conn)
 
+    def first_ingest(self) -> dt.datetime | None:
+        """The moment (naive UTC) of the oldest ingest run, or ``None`` when there is none:
+        the warehouse knows nothing from before it."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.min(ingest_runs.c.as_of))).scalar()
+
     def runs_of(self, run_id: str) -> pd.DataFrame:
         """Every source's counts of one ingest run."""
         query = sa.select(ingest_runs).where(ingest_runs.c.run_id == run_id)

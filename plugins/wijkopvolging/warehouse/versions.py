@@ -173,7 +173,7 @@ def _encode(conn, source: str, valid_from: dt.datetime, run_id: str, items: pd.D
     previous = _state(conn, source, valid_from - _TICK).set_index(ID)
     known = items[ID].isin(previous.index)
     prior_hash = items[ID].map(previous["content_hash"])
-    prior_deleted = items[ID].map(previous["deleted"]).fillna(False).astype(bool)
+    prior_deleted = items[ID].map(previous["deleted"]).eq(True)  # NaN: no prior version
     fresh = ~known | prior_deleted | (prior_hash != items["content_hash"])
     # An incremental load stores every item it read: the next load cannot re-derive it.
     stored = items[fresh] if full_extract else items
