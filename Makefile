@@ -22,7 +22,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__PARALLELISM := 4
 export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := True
 export AIRFLOW__API__HOST := 127.0.0.1
-export AIRFLOW__API__PORT := 8080
+export AIRFLOW__API__PORT ?= 8080
 # INFO, Airflow's default: the task logs show each task's period, counts and paths.
 export AIRFLOW__LOGGING__LOGGING_LEVEL := INFO
 # Known third-party noise that would open every task log (nothing for us to fix): pathspec's

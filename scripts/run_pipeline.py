@@ -12,6 +12,8 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
 import time
@@ -29,25 +31,111 @@ from wijkopvolging.schedules import ingest_at, report_as_of, signalering_at  # n
 
 
 def run_dag(dag_id: str, logical_date: dt.datetime, log_dir: Path) -> None:
-    """Run one DAG run with Airflow's runner; on failure show the log's tail and stop."""
+    """Run one DAG run with Airflow's runner; on failure show the log's tail and stop.
+    While it runs, say so when a task fails and Airflow will retry it (a source that is
+    down): when, which try, and how to stop. Afterwards the run's recorded start is set to
+    when it really started (``dags test`` records the logical date)."""
     log = log_dir / f"{dag_id}.log"
     print(f"→ {dag_id} for {logical_date.isoformat()} (log: {log.relative_to(ROOT)})",
           flush=True)
-    started = time.monotonic()
+    started, started_at = time.monotonic(), dt.datetime.now(dt.UTC)
+    announced: set = set()
     with log.open("w") as out:
-        result = subprocess.run(
+        process = subprocess.Popen(
             [str(Path(sys.executable).parent / "airflow"), "dags", "test", dag_id,
              logical_date.isoformat()],
             stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=os.environ.copy(),
         )
+        try:
+            while process.poll() is None:
+                time.sleep(2)
+                if "up_for_retry" in log.read_text(errors="replace").lower():
+                    try:
+                        announce_retries(dag_id, log, announced)
+                    except Exception as exc:  # a message must never stop the run itself
+                        print(f"  (kon de herkansing niet aankondigen: {exc})", flush=True)
+        except KeyboardInterrupt:
+            stop(process)
+            sys.exit(f"\nGestopt. {dag_id} is afgebroken; het log staat in {log}")
+    record_real_start(dag_id, logical_date, started_at)
     text = log.read_text(errors="replace")
-    failed = result.returncode != 0 or "state=failed" in text or "DagRunState.FAILED" in text
+    failed = process.returncode != 0 or "state=failed" in text or "DagRunState.FAILED" in text
     if failed:
         errors = [line for line in text.splitlines()
                   if "AirflowFailException" in line or "Error" in line][-8:]
         print("\n".join(errors or text.splitlines()[-30:]), file=sys.stderr)
         sys.exit(f"{dag_id} failed; the whole log is in {log}")
     print(f"  done in {time.monotonic() - started:.0f} s", flush=True)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """End the runner: TERM, and KILL if it is still there after ten seconds (a runner
+    waiting for a retry does not always react to TERM)."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+# A Python exception line in the log ("wijkopvolging.sources.SourceError: source …").
+_EXCEPTION_LINE = re.compile(r"^[\w.]+(?:Error|Exception): .+")
+
+
+def announce_retries(dag_id: str, log: Path, announced: set) -> None:
+    """Print, once per failed try, that Airflow will retry the task, when, and how to stop."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from airflow.utils.state import TaskInstanceState
+    from sqlalchemy import select
+
+    # Importing Airflow installs its own signal handlers; Ctrl-C must still stop this script.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    with create_session() as session:
+        waiting = session.scalars(select(TaskInstance).where(
+            TaskInstance.dag_id == dag_id,
+            TaskInstance.state == TaskInstanceState.UP_FOR_RETRY)).all()
+        for ti in waiting:
+            key = (ti.task_id, ti.map_index, ti.try_number)
+            if key in announced:
+                continue
+            announced.add(key)
+            ti.task = _dag(dag_id).get_task(ti.task_id)
+            at = ti.next_retry_datetime().astimezone()  # this machine's clock
+            errors = [line for line in log.read_text(errors="replace").splitlines()
+                      if _EXCEPTION_LINE.match(line)]
+            cause = errors[-1].split(": ", 1)[1][:300] if errors else "zie het log"
+            name = ti.task_id + (f"[{ti.map_index}]" if ti.map_index >= 0 else "")
+            print(f"  ! {name} mislukte (poging {ti.try_number} van {ti.task.retries + 1}): "
+                  f"{cause}\n    Airflow probeert het om {at:%H:%M:%S} opnieuw, met steeds "
+                  "langere pauzes (zo gaat het in productie ook). Niet wachten: Ctrl-C; "
+                  f"het hele log: {log}", flush=True)
+
+
+_DAGS: dict = {}
+
+
+def _dag(dag_id: str):
+    """The DAG object (for its tasks' retry settings), parsed once."""
+    if dag_id not in _DAGS:
+        from airflow.dag_processing.dagbag import DagBag
+
+        _DAGS[dag_id] = DagBag(dag_folder=str(ROOT / "dags" / f"{dag_id}.py")).get_dag(dag_id)
+    return _DAGS[dag_id]
+
+
+def record_real_start(dag_id: str, logical_date: dt.datetime, started_at: dt.datetime) -> None:
+    """``airflow dags test`` records a run as started at its logical date, so the UI shows
+    durations of weeks; store the moment it really started instead."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import update
+
+    with create_session() as session:
+        session.execute(update(DagRun).where(
+            DagRun.dag_id == dag_id, DagRun.logical_date == logical_date.astimezone(dt.UTC),
+        ).values(start_date=started_at, queued_at=started_at))
 
 
 def main() -> None:

@@ -136,6 +136,51 @@ def period_param(today=None):
                     "Leeg: de periode van deze run.")
 
 
+# ------------------------------------------------------------------ schedules
+
+# The pipeline's DAGs, in the order their schedules depend on each other: the report and the
+# lists read what the ingest loaded, so they run together or not at all.
+PIPELINE_DAGS = ("wijkopvolging_ingest", "wijkopvolging_rapportage", "wijkopvolging_signalering")
+
+
+def pause_summary(paused: dict[str, bool]) -> list[str]:
+    """Dutch lines for the operator: which DAGs are paused, what that means, how to start
+    (or stop) the schedules together, and a warning when they are not in the same state.
+
+    ``paused``: dag id -> is_paused, as the metadata database has it (a DAG not yet parsed
+    is left out)."""
+    known = [dag_id for dag_id in PIPELINE_DAGS if dag_id in paused]
+    if not known:
+        return ["De DAG's zijn nog niet ingelezen; kijk zo in de UI welke gepauzeerd zijn."]
+    lines = ["Schema's: " + ", ".join(
+        f"{dag_id} {'gepauzeerd' if paused[dag_id] else 'actief'}" for dag_id in known) + "."]
+    states = {paused[dag_id] for dag_id in known}
+    if states == {True}:
+        lines += [
+            "Zo is het bedoeld op een eigen machine: niets start vanzelf; make run en "
+            "heruitgaven (Trigger) draaien met de hand.",
+            "Schema's starten (ingest dagelijks, rapportage elke twee maanden, signalering "
+            "op maandag), alle drie samen: "
+            + "; ".join(f"airflow dags unpause {dag_id}" for dag_id in PIPELINE_DAGS)
+            + " (of de schakelaar bij elke DAG in de UI).",
+            "Let op: 'Unpause' aanvinken in het triggerformulier start het schema van die DAG "
+            "ook; laat het uit bij een heruitgave.",
+        ]
+    elif states == {False}:
+        lines.append("De schema's lopen. Stoppen, alle drie samen: "
+                     + "; ".join(f"airflow dags pause {dag_id}" for dag_id in PIPELINE_DAGS)
+                     + ".")
+    else:
+        active = [dag_id for dag_id in known if not paused[dag_id]]
+        stopped = [dag_id for dag_id in known if paused[dag_id]]
+        lines.append(
+            f"Let op: {', '.join(active)} loopt, maar {', '.join(stopped)} is gepauzeerd: een "
+            "rapportage of signalering zou dan op verouderde gegevens draaien. Zet ze gelijk: "
+            + "; ".join(f"airflow dags pause {dag_id}" for dag_id in active)
+            + " (of alle drie unpause).")
+    return lines
+
+
 # Retries for tasks that talk to another system (a source, the SMTP server): 1, 2, 4 …
 # times retry_delay, at most max_retry_delay. In Airflow 3.3 retry_exponential_backoff is
 # the multiplier; ``True`` would be 1.0, i.e. no backoff at all.
