@@ -203,6 +203,19 @@ def main() -> None:
     week = week_folder(config.output_dir, monday)
     lists = json.loads((week / "manifest.json").read_text())["lists"]
     print(f"Signalering:          {len(lists)} lijst(en) in {week}")
+    warn_if_schedules_differ()
+
+
+def warn_if_schedules_differ() -> None:
+    """`make run` runs the DAGs by hand and leaves their pause states alone; if the UI left
+    some schedules running and others paused, say so (and how to align them)."""
+    from pause_states import paused_states  # scripts/, next to this file
+
+    from wijkopvolging.airflow_support import pause_summary
+
+    states = paused_states()
+    if len(set(states.values())) > 1:
+        print("\n" + "\n".join(pause_summary(states)))
 
 
 if __name__ == "__main__":
