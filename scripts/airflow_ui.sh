@@ -20,6 +20,10 @@ fi
 AIRFLOW__API_AUTH__JWT_SECRET="$(cat "$secret_file")"
 export AIRFLOW__API_AUTH__JWT_SECRET
 
+# Task processes report to the api-server's execution API: on the port chosen here, not the
+# default 8080 (where another Airflow may be listening).
+export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="${AIRFLOW__CORE__EXECUTION_API_SERVER_URL:-http://127.0.0.1:$port/execution/}"
+
 groups=()
 start() {  # start "airflow <args>" in a process group of its own
   setsid airflow "$@" &

@@ -76,6 +76,8 @@ def fail_clearly(what: str):
         yield
     except ExpectedError as exc:
         message = " ".join(str(exc).splitlines())  # one line, whatever the message holds
+        # A plain log line first: the exception's header line is cut off in the UI's log view.
+        task_log().error("%s: %s", what, message)
         raise AirflowFailException(f"{what}: {message}") from None
 
 

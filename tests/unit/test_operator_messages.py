@@ -55,3 +55,20 @@ def test_a_task_outcome_is_logged_at_info_and_returned_unchanged(caplog):
     assert record.levelno == logging.INFO
     assert record.getMessage() == ("snapshot klaar: period: 2026-09_2026-10; in_report: 85; "
                                    "letter: /out/brief.docx")
+
+
+def test_an_expected_error_is_one_plain_error_line_in_the_task_log(caplog):
+    import pytest
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from wijkopvolging.airflow_support import fail_clearly
+    from wijkopvolging.rapportage import NoWarehouseHistory
+
+    with caplog.at_level(logging.INFO, logger="wijkopvolging.task"), \
+            pytest.raises(AirflowFailException):
+        with fail_clearly("momentopname"):
+            raise NoWarehouseHistory("Het warehouse heeft geen geschiedenis van mei–juni 2024")
+    (record,) = caplog.records
+    assert record.levelno == logging.ERROR and record.exc_info is None
+    assert record.getMessage() == ("momentopname: Het warehouse heeft geen geschiedenis van "
+                                   "mei–juni 2024")
