@@ -18,20 +18,17 @@ from wijkopvolging.rapportage import (
     take_snapshot,
     write_documents,
 )
-from wijkopvolging.warehouse import Warehouse
+from wijkopvolging.warehouse import open_warehouse
 
 FIRST_INGEST = dt.datetime(2026, 11, 1, 4, tzinfo=dt.UTC)  # 05:00 Amsterdam
 
 
 def _ingested_at(config, moment: dt.datetime) -> None:
     """An ingest run that found nothing: the warehouse has history from ``moment``."""
-    warehouse = Warehouse(config.warehouse_url).create()
-    try:
+    with open_warehouse(config.warehouse_url) as warehouse:
         warehouse.record_ingest_run("ingest-1", "registratiesysteem", moment, extracted=0,
                                     loaded=0, quarantined=0, warnings=0, new=0, changed=0,
                                     deleted=0, finished_at=moment)
-    finally:
-        warehouse.dispose()
 
 
 def test_a_period_before_the_first_ingest_is_refused_saying_since_when_and_how_to_fill(
