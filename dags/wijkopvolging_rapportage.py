@@ -107,37 +107,38 @@ def wijkopvolging_rapportage():
     @task(outlets=[PERIOD_DOCUMENTS])
     def documents(period: str, run_id=None, params=None) -> dict:
         """The raadsinformatiebrief and the overview, as Word and PDF, rendered into the
-        work folder; delivery decides what reaches the griffie."""
-        from wijkopvolging.delivery import candidate_folder
+        work folder; with `force_delivery` also the set marked "herziene versie"."""
         from wijkopvolging.periods import Period
-        from wijkopvolging.rapportage import write_documents
+        from wijkopvolging.rapportage import render_for_delivery
 
         announce_period(period)
+        params = params or {}
         with fail_clearly("documenten"):
-            config, parsed = load_settings(), Period.parse(period)
-            paths = write_documents(config, parsed, run_id=run_id,
-                                    kenmerk=(params or {}).get("kenmerk"),
-                                    folder=candidate_folder(config, parsed))
-        return log_outcome("documents", paths)
+            rendered = render_for_delivery(load_settings(), Period.parse(period),
+                                           run_id=run_id, kenmerk=params.get("kenmerk"),
+                                           with_revision=bool(params.get("force_delivery")))
+        return log_outcome("documents", rendered)
 
     @task(**RETRY_WITH_BACKOFF, inlets=[PERIOD_DOCUMENTS])
-    def deliver(period: str, run_id=None, params=None) -> dict:
+    def deliver(period: str, rendered: dict, run_id=None, params=None) -> dict:
         """Drop folder and e-mail to the griffie, once per set; a changed set only with
         `force_delivery`. An SMTP server that is down fails this task (and retries)."""
         from wijkopvolging.delivery import deliver_to_griffie
         from wijkopvolging.periods import Period
 
         announce_period(period)
-        params = params or {}
         with fail_clearly("levering aan de griffie"):
-            result = deliver_to_griffie(load_settings(), Period.parse(period), run_id=run_id,
-                                        kenmerk=params.get("kenmerk"),
-                                        force=bool(params.get("force_delivery")))
+            result = deliver_to_griffie(
+                load_settings(), Period.parse(period), rendered["set"], run_id=run_id,
+                revised_set=rendered["revised_set"],
+                force=bool((params or {}).get("force_delivery")))
         return log_outcome("deliver", result)
 
     period = resolve_period()
     checked = snapshot(period) >> publication_gate(period)
-    checked >> timeliness(period) >> documents(period) >> deliver(period)
+    rendered = documents(period)
+    checked >> timeliness(period) >> rendered
+    deliver(period, rendered)
 
 
 wijkopvolging_rapportage()

@@ -152,8 +152,8 @@ def main() -> None:
     except ExpectedError as exc:
         sys.exit(f"make run: {exc}")
     # Imported after the checks: these pull in pandas and GX, a second the checks need not wait.
+    from wijkopvolging.delivery import period_folder
     from wijkopvolging.ingest import run_folder
-    from wijkopvolging.rapportage import period_folder
     from wijkopvolging.signalering import week_folder
     from wijkopvolging.validation import data_docs_index
 

@@ -218,7 +218,7 @@ def notify_operations(context) -> None:
     if not delivery.ops_alert_to:
         log.warning("geen storingsmelding verstuurd: delivery.ops_alert_to is leeg")
         return
-    from wijkopvolging.delivery import smtp_connection_configured
+    from wijkopvolging.mail import smtp_connection_configured
 
     if not smtp_connection_configured(delivery.alert_connection):
         log.warning("geen storingsmelding verstuurd: Airflow-verbinding %r ontbreekt",

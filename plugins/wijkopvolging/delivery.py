@@ -1,8 +1,10 @@
 """Delivery of a period's documents to the griffie: the drop folder and e-mail.
 
-The documents task renders a period's set into a work folder (``candidate_folder``);
-``deliver_to_griffie`` then decides, against the delivery ledger in the warehouse, what
-the griffie gets:
+The last step of the rapportage DAG, and only that: it takes a set the report steps
+finished (files plus manifest, in a work folder the DAG hands over) and places, sends
+and records it. It never renders and never reaches back into the report steps.
+``deliver_to_griffie`` decides, against the delivery ledger in the warehouse, what the
+griffie gets:
 
 - **first delivery**: the set goes into the drop folder ``<output>/<YYYY-MM>_<YYYY-MM>/``
   and by e-mail (letter, overview and PDFs attached); the ledger records it;
@@ -11,9 +13,9 @@ the griffie gets:
   received (what it may already have published must stay recognisable); the new set
   goes to ``<drop folder>/niet-geleverd/`` and the log tells the operator to run again
   with ``force_delivery``;
-- **changed, forced** (``force_delivery``): the set is rendered again marked "herziene
-  versie", replaces the drop folder's set and is mailed with "herziene versie" in the
-  subject.
+- **changed, forced** (``force_delivery``): the same set marked "herziene versie" (which
+  the report step rendered alongside, because the run forces delivery) replaces the drop
+  folder's set and is mailed with "herziene versie" in the subject.
 
 "Changed" compares the Word documents as rendered without the revision mark. They are
 byte-identical for the same snapshot; the PDFs are not (LibreOffice stamps a creation
@@ -38,7 +40,7 @@ import json
 import logging
 import shutil
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
@@ -50,23 +52,23 @@ from wijkopvolging.atomic import (  # noqa: F401 (part of delivery's interface)
     write_atomic,
 )
 from wijkopvolging.errors import ExpectedError
+from wijkopvolging.mail import (  # noqa: F401 (MailNotSent: part of delivery's interface)
+    Mail,
+    MailNotSent,
+    send_mail,
+    smtp_connection_configured,
+)
 
 log = logging.getLogger(__name__)
 
 EMAIL = "email"  # the ledger's channel for e-mail deliveries
 MANIFEST = "manifest.json"
-WORK_FOLDER = ".werk"  # where the documents task renders a set for delivery to decide on
 NOT_DELIVERED = "niet-geleverd"  # sub-folder for a changed set that was not sent
 COMPARED_SUFFIX = ".docx"  # deterministic documents; PDFs carry a creation time
 
 
 class DeliveryError(ExpectedError):
     """The documents could not be delivered; the message says what to do."""
-
-
-class MailNotSent(RuntimeError):
-    """The SMTP server could not be reached or refused the message. Not an
-    ``ExpectedError``: the task's retries may well get through later."""
 
 
 # -- the set ---------------------------------------------------------------------------
@@ -149,18 +151,6 @@ def decide_delivery(content_sha256: str, last: dict | None, *, force: bool) -> D
 
 # -- the e-mail --------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class GriffieMail:
-    """One e-mail to the griffie, complete but not sent."""
-
-    to: tuple[str, ...]
-    from_email: str | None
-    subject: str
-    html: str
-    attachments: tuple[Path, ...]
-    headers: dict[str, str] = field(default_factory=dict)
-
-
 def mail_subject(period, *, kenmerk: str, revised: bool) -> str:
     """The letter's own title (with "(herziene versie)" when revised) and the kenmerk."""
     from wijkopvolging.documents.letter import letter_title
@@ -170,7 +160,7 @@ def mail_subject(period, *, kenmerk: str, revised: bool) -> str:
 
 def build_mail(period, manifest: Mapping, folder: Path, *, to: Iterable[str],
                from_email: str | None, revised: bool,
-               previous_delivery: dt.datetime | None = None) -> GriffieMail:
+               previous_delivery: dt.datetime | None = None) -> Mail:
     """The e-mail for the set in ``folder`` (described by ``manifest``): the letter, the
     overview and the PDFs attached, with a short Dutch message."""
     from wijkopvolging.labels import format_date_nl
@@ -211,7 +201,7 @@ def build_mail(period, manifest: Mapping, folder: Path, *, to: Iterable[str],
 
         raise ConfigError("delivery.griffie: no address to mail the documents to; set it "
                           "in the configuration (or remove the SMTP connection)")
-    return GriffieMail(
+    return Mail(
         to=recipients, from_email=from_email,
         subject=mail_subject(period, kenmerk=kenmerk, revised=revised),
         html=f'<html lang="nl"><body>{body}</body></html>', attachments=attachments,
@@ -220,54 +210,32 @@ def build_mail(period, manifest: Mapping, folder: Path, *, to: Iterable[str],
     )
 
 
-def smtp_connection_configured(conn_id: str) -> bool:
-    """Whether Airflow knows the connection (metadata DB, env var or secrets backend)."""
-    from airflow.sdk import BaseHook
-    from airflow.sdk.exceptions import AirflowNotFoundException
-
+def _send(mail: Mail, conn_id: str) -> None:
     try:
-        BaseHook.get_connection(conn_id)
-    except AirflowNotFoundException:
-        return False
-    return True
-
-
-def send_mail(mail: GriffieMail, conn_id: str) -> None:
-    """Send through the Airflow SMTP connection; a server that cannot be reached raises
-    ``MailNotSent`` (the task's retries then try again)."""
-    import smtplib
-
-    from airflow.providers.smtp.hooks.smtp import SmtpHook
-
-    try:
-        with SmtpHook(smtp_conn_id=conn_id) as hook:
-            hook.send_email_smtp(
-                to=list(mail.to), from_email=mail.from_email, subject=mail.subject,
-                html_content=mail.html, files=[str(p) for p in mail.attachments],
-                custom_headers=dict(mail.headers))
-    except (OSError, smtplib.SMTPException) as exc:
-        raise MailNotSent(
-            f"SMTP connection {conn_id!r}: could not send the e-mail to "
-            f"{', '.join(mail.to)} ({type(exc).__name__}: {exc}); the documents are in the "
-            f"drop folder, nothing was recorded as delivered") from exc
+        send_mail(mail, conn_id)
+    except MailNotSent as exc:  # not an expected error: the task's retries send it later
+        raise MailNotSent(f"{exc}; the documents are in the drop folder, nothing was "
+                          f"recorded as delivered") from exc
 
 
 # -- the whole step ----------------------------------------------------------------------
 
-def candidate_folder(config, period) -> Path:
-    """Where the documents task renders a period's set for delivery to decide on."""
-    return config.output_dir / WORK_FOLDER / period.slug
+def period_folder(config, period) -> Path:
+    """The drop folder of one period: ``<output>/<YYYY-MM>_<YYYY-MM>/``."""
+    return config.output_dir / period.slug
 
 
-def deliver_to_griffie(config, period, *, run_id: str, kenmerk: str | None = None,
-                       force: bool = False, delivered_at: dt.datetime | None = None,
+def deliver_to_griffie(config, period, rendered: Path, *, run_id: str,
+                       revised_set: Path | None = None, force: bool = False,
+                       delivered_at: dt.datetime | None = None,
                        smtp_configured: bool | None = None) -> dict:
-    """Deliver the set rendered in ``candidate_folder``: see the module docstring for
-    what happens when. Returns what was done (for the task log and XCom)."""
-    from wijkopvolging.rapportage import period_folder
-
+    """Deliver the finished set in ``rendered`` (see the module docstring for what
+    happens when). ``revised_set`` is the same set marked "herziene versie", rendered by
+    the report step when the run forces delivery; it is what a forced delivery of a
+    changed period sends. Both folders are consumed. Returns what was done (for the task
+    log and XCom)."""
     settings = config.delivery
-    candidate = candidate_folder(config, period)
+    candidate = Path(rendered)
     drop = period_folder(config, period)
     manifest = read_manifest(candidate)
     content = content_fingerprint(manifest["files"])
@@ -276,7 +244,7 @@ def deliver_to_griffie(config, period, *, run_id: str, kenmerk: str | None = Non
 
     if not smtp_configured:
         publish_set(candidate, drop)
-        _discard(candidate)
+        _consume(candidate, revised_set, output=config.output_dir)
         log.warning("geen SMTP-verbinding ingesteld; documenten staan in %s (niet gemaild: "
                     "Airflow-verbinding %r ontbreekt)", drop, settings.smtp_conn_id)
         return {"period": period.slug, "action": "drop_folder_only", "folder": str(drop)}
@@ -292,7 +260,7 @@ def deliver_to_griffie(config, period, *, run_id: str, kenmerk: str | None = Non
         decision = decide_delivery(content, warehouse.last_delivery(period.slug, EMAIL),
                                    force=force)
         if decision.action is Action.NOTHING:
-            _discard(candidate)
+            _consume(candidate, revised_set, output=config.output_dir)
             _discard(drop / NOT_DELIVERED)  # a held set equal to the delivered one is moot
             log.info("periode %s is ongewijzigd sinds de levering van %s aan %s; niets "
                      "verstuurd. Documenten: %s", period.label,
@@ -302,7 +270,7 @@ def deliver_to_griffie(config, period, *, run_id: str, kenmerk: str | None = Non
         if decision.action is Action.HOLD:
             held = drop / NOT_DELIVERED
             publish_set(candidate, held)
-            _discard(candidate)
+            _consume(candidate, revised_set, output=config.output_dir)
             log.warning(
                 "periode %s is gewijzigd sinds de levering van %s; NIET verstuurd. De map "
                 "%s houdt de geleverde versie; de nieuwe documenten staan in %s. Start "
@@ -314,23 +282,24 @@ def deliver_to_griffie(config, period, *, run_id: str, kenmerk: str | None = Non
 
         source = candidate
         if decision.revised:
-            from wijkopvolging.rapportage import write_documents
-
-            source = candidate / "herzien"
-            write_documents(config, period, run_id=run_id, kenmerk=kenmerk, revised=True,
-                            folder=source)
+            if revised_set is None:
+                raise DeliveryError(
+                    f"periode {period.label} is gewijzigd en force_delivery staat aan, maar er "
+                    f"is geen set gemarkeerd als herziene versie gemaakt; start de hele "
+                    f"rapportage-DAG opnieuw met force_delivery=true")
+            source = Path(revised_set)
         sent = publish_set(source, drop)
         mail = build_mail(
             period, sent, drop, to=settings.griffie, from_email=settings.from_email,
             revised=decision.revised,
             previous_delivery=decision.last["delivered_at"] if decision.last else None)
-        send_mail(mail, settings.smtp_conn_id)
+        _send(mail, settings.smtp_conn_id)
         moment = delivered_at or dt.datetime.now(dt.UTC)
         warehouse.record_delivery(
             period_slug=period.slug, channel=EMAIL, delivered_at=moment, run_id=run_id,
             recipients=mail.to, subject=mail.subject, kenmerk=sent["kenmerk"],
             revised=decision.revised, content_sha256=content, files=sent["files"])
-    _discard(candidate)
+    _consume(candidate, revised_set, output=config.output_dir)
     _discard(drop / NOT_DELIVERED)
     log.info("periode %s %sgeleverd aan %s: %s", period.label,
              "als herziene versie " if decision.revised else "", ", ".join(mail.to),
@@ -348,6 +317,17 @@ def _discard(folder: Path) -> None:
     folder = Path(folder)
     if folder.is_dir():
         shutil.rmtree(folder)
-    if folder.parent.name == WORK_FOLDER and folder.parent.is_dir() and not any(
-            folder.parent.iterdir()):
-        folder.parent.rmdir()  # no empty work folder left behind in the output
+
+
+def _consume(*folders: Path | None, output: Path) -> None:
+    """Remove the rendered sets delivery was handed, and a work folder they leave empty
+    (never the output folder itself)."""
+    for folder in folders:
+        if folder is None:
+            continue
+        folder = Path(folder)
+        _discard(folder)
+        parent = folder.parent
+        if (parent.is_dir() and parent.resolve() != Path(output).resolve()
+                and not any(parent.iterdir())):
+            parent.rmdir()  # no empty work folder left behind in the output

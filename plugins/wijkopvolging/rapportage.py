@@ -1,5 +1,6 @@
-"""The report steps for one period: snapshot, publication gate, timeliness, documents,
-publication in the drop folder. One function per DAG task.
+"""The report steps for one period: snapshot, publication gate, timeliness, documents.
+One function per DAG task. The documents are rendered into a work folder; delivering
+them (``wijkopvolging.delivery``) is the DAG's last step, which these steps never call.
 
 A report is made as of its period's end (the scheduled run's moment), from the warehouse's
 history, so a re-issue of a past period shows what was known then, not today's data.
@@ -21,6 +22,8 @@ from wijkopvolging.warehouse import open_warehouse
 LETTER_NAME = "raadsinformatiebrief.docx"
 OVERVIEW_NAME = "bijlage-overzicht.docx"
 OVERVIEW_XLSX_NAME = "bijlage-overzicht.xlsx"  # the same rows, for sorting and filtering
+WORK_FOLDER = ".werk"  # where a run renders its sets for delivery
+REVISED_FOLDER = "herzien"  # the same set marked "herziene versie", next to it
 
 
 def kenmerk_for(template: str, period: Period, override: str | None = None) -> str:
@@ -32,9 +35,9 @@ def kenmerk_for(template: str, period: Period, override: str | None = None) -> s
                            year=period.start.year)
 
 
-def period_folder(config: Config, period: Period) -> Path:
-    """The drop folder of one period: ``<output>/<YYYY-MM>_<YYYY-MM>/``."""
-    return config.output_dir / period.slug
+def work_folder(config: Config, period: Period) -> Path:
+    """Where a run renders a period's set for delivery: ``<output>/.werk/<slug>/``."""
+    return config.output_dir / WORK_FOLDER / period.slug
 
 
 class KnownAtError(ExpectedError, ValueError):
@@ -150,13 +153,27 @@ def quarantine_by_reason(config: Config, period: Period) -> dict[str, int]:
     return {str(k): int(v) for k, v in sorted(counts.items())}
 
 
-def write_documents(config: Config, period: Period, *, run_id: str,
-                    kenmerk: str | None = None, revised: bool = False,
-                    folder: Path | str | None = None) -> dict:
-    """Render the letter and the overview into ``folder`` (default: the period's drop
-    folder), each file atomically, convert them to PDF where LibreOffice is present, and
-    write the manifest (sha256 per file) last. The DAG renders into the delivery work
-    folder; ``wijkopvolging.delivery`` decides what reaches the drop folder."""
+def render_for_delivery(config: Config, period: Period, *, run_id: str,
+                        kenmerk: str | None = None, with_revision: bool = False) -> dict:
+    """Render the period's set into the work folder for delivery and, when the run forces
+    delivery (``with_revision``), the same set marked "herziene versie" next to it: a
+    forced delivery of a changed period sends that one. Returns the folders, for the
+    delivery task."""
+    folder = work_folder(config, period)
+    write_documents(config, period, run_id=run_id, kenmerk=kenmerk, folder=folder)
+    revised = None
+    if with_revision:
+        revised = folder / REVISED_FOLDER
+        write_documents(config, period, run_id=run_id, kenmerk=kenmerk, revised=True,
+                        folder=revised)
+    return {"set": str(folder), "revised_set": str(revised) if revised else None}
+
+
+def write_documents(config: Config, period: Period, *, run_id: str, folder: Path | str,
+                    kenmerk: str | None = None, revised: bool = False) -> dict:
+    """Render the letter and the overview into ``folder``, each file atomically, convert
+    them to PDF where LibreOffice is present, and write the manifest (sha256 per file)
+    last. ``revised`` marks every document "herziene versie"."""
     from wijkopvolging.atomic import file_sha256, write_atomic
     from wijkopvolging.documents import (
         convert_to_pdf,
@@ -171,7 +188,7 @@ def write_documents(config: Config, period: Period, *, run_id: str,
         moments = warehouse.report_snapshot(run_id) or {}
     quarantined = quarantine_by_reason(config, period)
     kenmerk = kenmerk_for(config.settings.kenmerk, period, kenmerk)
-    folder = Path(folder) if folder else period_folder(config, period)
+    folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     staging = folder / f".tmp-{os.getpid()}"
     staging.mkdir(exist_ok=True)

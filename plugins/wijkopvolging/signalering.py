@@ -175,12 +175,8 @@ def deliver_week_lists(config, monday: dt.date, *, run_id: str,
     not sent again. Without an SMTP connection the lists wait in the week folder."""
     import json
 
-    from wijkopvolging.delivery import (
-        GriffieMail,
-        send_mail,
-        smtp_connection_configured,
-    )
     from wijkopvolging.labels import format_date_nl
+    from wijkopvolging.mail import Mail, send_mail, smtp_connection_configured
     from wijkopvolging.warehouse import open_warehouse
 
     folder = week_folder(config.output_dir, monday)
@@ -208,7 +204,7 @@ def deliver_week_lists(config, monday: dt.date, *, run_id: str,
                 continue
             subject = (f"Signalering Vragen uit de Wijk en adviezen, week van "
                        f"{format_date_nl(monday)}: {item['items']} item(s) voor {item['name']}")
-            mail = GriffieMail(
+            mail = Mail(
                 to=tuple(item["to"]), from_email=config.delivery.from_email, subject=subject,
                 html=(
                     '<html lang="nl"><body><p>Goedemorgen,</p><p>In de bijlage staan de '

@@ -59,8 +59,9 @@ for slug in {slugs!r}:
 REPORTS = """
 from wijkopvolging.config import load_config
 from wijkopvolging.periods import Period
+from wijkopvolging.delivery import period_folder
 from wijkopvolging.rapportage import (
-    check_publication_gate, compute_timeliness, period_folder, take_snapshot, write_documents)
+    check_publication_gate, compute_timeliness, take_snapshot, write_documents)
 
 config = load_config()
 for slug in {slugs!r}:

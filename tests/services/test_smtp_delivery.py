@@ -25,17 +25,17 @@ from wijkopvolging.delivery import (
     EMAIL,
     NOT_DELIVERED,
     MailNotSent,
-    candidate_folder,
     deliver_to_griffie,
+    period_folder,
     read_manifest,
 )
 from wijkopvolging.model import coerce_items
 from wijkopvolging.periods import AMSTERDAM, Period
 from wijkopvolging.rapportage import (
     compute_timeliness,
-    period_folder,
+    render_for_delivery,
     take_snapshot,
-    write_documents,
+    work_folder,
 )
 from wijkopvolging.warehouse import open_warehouse
 
@@ -73,8 +73,9 @@ def report(config, run_id: str, *, force: bool = False) -> dict:
     """The rapportage DAG's tasks for PERIOD, in order, without Airflow."""
     take_snapshot(config, PERIOD, run_id=run_id)
     compute_timeliness(config, PERIOD, run_id=run_id)
-    write_documents(config, PERIOD, run_id=run_id, folder=candidate_folder(config, PERIOD))
-    return deliver_to_griffie(config, PERIOD, run_id=run_id, force=force)
+    rendered = render_for_delivery(config, PERIOD, run_id=run_id, with_revision=force)
+    return deliver_to_griffie(config, PERIOD, rendered["set"], run_id=run_id,
+                              revised_set=rendered["revised_set"], force=force)
 
 
 def ledger(config) -> list[dict]:
@@ -171,9 +172,11 @@ def test_a_dead_smtp_server_fails_delivery_keeps_the_documents_and_the_ledger_un
                for n, sha in files.items())
     assert ledger(project) == [] and smtp_server.messages == []
 
-    # Airflow's retry, once the server is back: the set goes out and is recorded.
+    # Airflow's retry, once the server is back, with the same rendered set (the work
+    # folder is only consumed by a delivery that finished): it goes out and is recorded.
     monkeypatch.setenv("AIRFLOW_CONN_SMTP_GRIFFIE", smtp_server.connection_uri)
-    retried = deliver_to_griffie(project, PERIOD, run_id="rapportage-1")
+    retried = deliver_to_griffie(project, PERIOD, work_folder(project, PERIOD),
+                                 run_id="rapportage-1")
     assert retried["action"] == "send" and len(smtp_server.messages) == 1
     assert len(ledger(project)) == 1
 

@@ -22,17 +22,17 @@ from wijkopvolging.delivery import (
     NOT_DELIVERED,
     Action,
     build_mail,
-    candidate_folder,
     content_fingerprint,
     decide_delivery,
     deliver_to_griffie,
+    period_folder,
     place_file,
     publish_set,
     write_atomic,
 )
 from wijkopvolging.model import coerce_items
 from wijkopvolging.periods import Period, select_for_report
-from wijkopvolging.rapportage import period_folder, report_as_of
+from wijkopvolging.rapportage import report_as_of, work_folder
 from wijkopvolging.warehouse import open_warehouse
 
 PERIOD = Period.starting(2026, 9)  # september–oktober 2026, peildatum 31 oktober 2026
@@ -157,26 +157,20 @@ def test_only_the_word_documents_count_as_a_change():
 @pytest.fixture
 def project(isolated_project, monkeypatch):
     """The repository's config with warehouse and output in tmp, and a mail recorder in
-    place of the SMTP server (the service tests use a real one)."""
+    place of the SMTP server (the service tests use a real one). A run hands delivery a
+    finished set in the work folder, and with ``force`` the revised set beside it, as the
+    documents task does."""
     config = load_config()
     sent = []
     monkeypatch.setattr(delivery, "send_mail", lambda mail, conn_id: sent.append(mail))
 
-    def render(*, letter=b"brief"):
-        _fake_set(candidate_folder(config, PERIOD), letter=letter)
-
-    def rerender_revised(config, period, *, run_id, kenmerk=None, revised, folder):
-        assert revised is True
-        _fake_set(Path(folder), letter=_current_letter[0], revised=True)
-
-    _current_letter = [b"brief"]
-    monkeypatch.setattr("wijkopvolging.rapportage.write_documents", rerender_revised)
-
     def run(*, letter=b"brief", force=False, smtp=True):
-        _current_letter[0] = letter
-        render(letter=letter)
-        return deliver_to_griffie(config, PERIOD, run_id=f"run-{len(sent)}-{force}",
-                                  force=force, smtp_configured=smtp)
+        rendered = _fake_set(work_folder(config, PERIOD), letter=letter)
+        revised = (_fake_set(rendered / "herzien", letter=letter, revised=True)
+                   if force else None)
+        return deliver_to_griffie(config, PERIOD, rendered, revised_set=revised,
+                                  run_id=f"run-{len(sent)}-{force}", force=force,
+                                  smtp_configured=smtp)
 
     def ledger():
         with open_warehouse(config.warehouse_url) as warehouse:
@@ -193,7 +187,8 @@ def test_first_delivery_fills_the_drop_folder_mails_and_records(project):
     assert len(sent) == 1 and not sent[0].subject.endswith("herziene versie")
     assert (drop / "raadsinformatiebrief.docx").read_bytes() == b"brief"
     assert [row["revised"] for row in ledger()] == [False]
-    assert not candidate_folder(config, PERIOD).exists()
+    assert not work_folder(config, PERIOD).exists()
+    assert not work_folder(config, PERIOD).parent.exists()  # no empty .werk left behind
 
 
 def test_a_rerun_of_an_unchanged_period_sends_nothing(project):
@@ -243,10 +238,53 @@ def test_without_smtp_connection_the_drop_folder_gets_the_set_and_nothing_is_rec
 
 def test_an_smtp_connection_without_griffie_address_is_a_configuration_error(project):
     config, _run, _sent, _ledger = project
-    _fake_set(candidate_folder(config, PERIOD))
+    rendered = _fake_set(work_folder(config, PERIOD))
     bare = type(config)(**{**config.__dict__, "delivery": DeliveryConfig()})
     with pytest.raises(ConfigError, match="delivery.griffie"):
-        deliver_to_griffie(bare, PERIOD, run_id="r", smtp_configured=True)
+        deliver_to_griffie(bare, PERIOD, rendered, run_id="r", smtp_configured=True)
+
+
+def test_a_forced_change_without_a_revised_set_is_refused_and_sends_nothing(project):
+    config, run, sent, ledger = project
+    run()
+    rendered = _fake_set(work_folder(config, PERIOD), letter=b"brief, gecorrigeerd")
+    with pytest.raises(delivery.DeliveryError, match="herziene versie"):
+        deliver_to_griffie(config, PERIOD, rendered, run_id="r", force=True,
+                           smtp_configured=True)
+    assert len(sent) == 1 and len(ledger()) == 1
+
+
+# -- the layers ------------------------------------------------------------------------------
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module a source file imports, at the top or inside a function."""
+    import ast
+
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_delivery_does_not_import_the_report_steps():
+    """Delivery is the last step: it takes a finished set and never reaches back into
+    rendering. The mail module it uses must not either."""
+    plugins = ROOT / "plugins" / "wijkopvolging"
+    for module in ("delivery.py", "mail.py"):
+        reaching_back = {name for name in _imported_modules(plugins / module)
+                         if name == "wijkopvolging.rapportage"
+                         or name.startswith("wijkopvolging.rapportage.")}
+        assert reaching_back == set(), module
+
+
+def test_the_import_rule_check_sees_imports_inside_functions(tmp_path):
+    source = tmp_path / "m.py"
+    source.write_text("def f():\n    from wijkopvolging.rapportage import write_documents\n")
+    assert "wijkopvolging.rapportage" in _imported_modules(source)
 
 
 # -- the e-mail ----------------------------------------------------------------------------
