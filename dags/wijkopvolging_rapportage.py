@@ -3,15 +3,22 @@
 
 Every two months, after a period ends (January–February, March–April, …): take the
 period's items from the warehouse as of its end, stop if any would publish personal data,
-compute for each whether it was answered on time, render the raadsinformatiebrief and
-its overview (Word and PDF), and deliver them to the griffie: into the drop folder
-`<output>/<YYYY-MM>_<YYYY-MM>/` and, when the Airflow connection `smtp_griffie` exists, by
-e-mail. Delivery is the last task, so a failure earlier never sends an incomplete set.
+compute for each whether it was answered on time, and render the raadsinformatiebrief and
+its overview (Word and PDF) as a **concept** for the college: marked "concept" on every
+page, in `<output>/<YYYY-MM>_<YYYY-MM>/concept/` and mailed to `approval.to`.
+
+The run then **waits for the college's decision** (task `college_approval`, state
+*awaiting input*): the secretariat answers under *Required actions* with the outcome, the
+date of the college decision and the kenmerk. On approval the final set is rendered from
+the same snapshot with that date and kenmerk and delivered to the griffie: the drop folder
+and, when the Airflow connection `smtp_griffie` exists, e-mail. On rejection nothing goes
+to the griffie and the run ends successfully. No answer: a reminder after
+`approval.reminder_after_days`, a failure (alerting operations) at `approval.timeout_days`.
 
 Trigger by hand for a re-issue: `periode` is the first month (`2025-09`); the documents
-are made as of that period's end, from the warehouse's history. A period already
-delivered is not sent again; if its documents changed, they wait in
-`<drop folder>/niet-geleverd/` until a run with `force_delivery` sends them as a
+are made as of that period's end, from the warehouse's history, and go through the same
+approval. A period already delivered is not sent again; if its documents changed, they
+wait in `<drop folder>/niet-geleverd/` until a run with `force_delivery` sends them as a
 "herziene versie". A failed task e-mails `delivery.ops_alert_to`.
 """
 
@@ -28,6 +35,7 @@ from wijkopvolging.airflow_support import (
     notify_operations,
     period_param,
 )
+from wijkopvolging.approval_task import CollegeApprovalOperator
 from wijkopvolging.assets import PERIOD_DOCUMENTS, WAREHOUSE_ITEMS
 from wijkopvolging.schedules import REPORT_CRON, TIMEZONE
 
@@ -43,8 +51,6 @@ from wijkopvolging.schedules import REPORT_CRON, TIMEZONE
                   "on_failure_callback": notify_operations},
     params={
         "periode": period_param(),
-        "kenmerk": Param(None, type=["null", "string"], title="Ons kenmerk",
-                         description="Leeg: het kenmerk uit de configuratie."),
         "force_delivery": Param(False, type="boolean", title="Opnieuw leveren",
                                 description="Ook leveren als deze periode al geleverd is "
                                             "(herziene versie)."),
@@ -104,19 +110,43 @@ def wijkopvolging_rapportage():
             return log_outcome("timeliness", compute_timeliness(
                 load_settings(), Period.parse(period), run_id=run_id))
 
+    @task
+    def concept(period: str, run_id=None) -> dict:
+        """The set as a concept for the college (every page marked), delivered to the
+        secretariat's folder and mail; the griffie gets nothing yet."""
+        from wijkopvolging.delivery import deliver_concept
+        from wijkopvolging.periods import Period
+        from wijkopvolging.rapportage import render_concept
+
+        config, parsed = load_settings(), Period.parse(period)
+        with fail_clearly("concept voor het college"):
+            result = deliver_concept(config, parsed,
+                                     render_concept(config, parsed, run_id=run_id)["set"])
+        print(f"Concept voor het college in {result['folder']}")
+        return result
+
+    college_approval = CollegeApprovalOperator(task_id="college_approval",
+                                               concept_task_id="concept")
+
     @task(outlets=[PERIOD_DOCUMENTS])
-    def documents(period: str, run_id=None, params=None) -> dict:
-        """The raadsinformatiebrief and the overview, as Word and PDF, rendered into the
-        work folder; with `force_delivery` also the set marked "herziene versie"."""
+    def documents(period: str, decision: dict, run_id=None, params=None) -> dict:
+        """The final raadsinformatiebrief and overview, dated and numbered as the college
+        decided, rendered into the work folder; with `force_delivery` also the set marked
+        "herziene versie". Skipped (and so is delivery) when the college rejected."""
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from wijkopvolging.approval import CollegeDecision
         from wijkopvolging.periods import Period
         from wijkopvolging.rapportage import render_for_delivery
 
         announce_period(period)
-        params = params or {}
+        college = CollegeDecision.from_xcom(decision)
+        if not college.approved:
+            raise AirflowSkipException(f"niets naar de griffie: {college.summary()}")
         with fail_clearly("documenten"):
-            rendered = render_for_delivery(load_settings(), Period.parse(period),
-                                           run_id=run_id, kenmerk=params.get("kenmerk"),
-                                           with_revision=bool(params.get("force_delivery")))
+            rendered = render_for_delivery(
+                load_settings(), Period.parse(period), run_id=run_id, decision=college,
+                with_revision=bool((params or {}).get("force_delivery")))
         return log_outcome("documents", rendered)
 
     @task(**RETRY_WITH_BACKOFF, inlets=[PERIOD_DOCUMENTS])
@@ -136,9 +166,9 @@ def wijkopvolging_rapportage():
 
     period = resolve_period()
     checked = snapshot(period) >> publication_gate(period)
-    rendered = documents(period)
-    checked >> timeliness(period) >> rendered
-    deliver(period, rendered)
+    made = concept(period)
+    checked >> timeliness(period) >> made >> college_approval
+    deliver(period, documents(period, college_approval.output))
 
 
 wijkopvolging_rapportage()

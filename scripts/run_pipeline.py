@@ -1,6 +1,11 @@
 """`make run`: fill the demo source, run ingest and rapportage through Airflow's own
 runner (`airflow dags test`) for one period, and print where the documents are.
 
+The rapportage run waits for the college's decision (a human-in-the-loop task). With the
+demo configuration (`approval.demo_approval: true`) `make run` gives that decision itself,
+through Airflow's REST API (scripts/approve_demo.py), and prints the date and kenmerk it
+used; otherwise the run waits until someone answers in Airflow.
+
     python scripts/run_pipeline.py [--period 2025-09]
 
 Without --period: the most recent complete two-month period.
@@ -30,25 +35,50 @@ from wijkopvolging.reference import ReferenceData  # noqa: E402
 from wijkopvolging.schedules import ingest_at, report_as_of, signalering_at  # noqa: E402
 
 
-def run_dag(dag_id: str, logical_date: dt.datetime, log_dir: Path) -> None:
+def demo_decision(period: Period, today: dt.date) -> tuple[dt.date, str]:
+    """The date and kenmerk the demo's college decides with: a week after the period's
+    end (never after today), and a kenmerk that says it is the demo's."""
+    return min(period.end + dt.timedelta(days=7), today), f"DEMO-{period.slug}"
+
+
+def run_dag(dag_id: str, logical_date: dt.datetime, log_dir: Path,
+            approval: tuple[dt.date, str] | None = None) -> None:
     """Run one DAG run with Airflow's runner; on failure show the log's tail and stop.
     While it runs, say so when a task fails and Airflow will retry it (a source that is
     down): when, which try, and how to stop. Afterwards the run's recorded start is set to
-    when it really started (``dags test`` records the logical date)."""
+    when it really started (``dags test`` records the logical date). ``approval`` (date,
+    kenmerk): the demo's college answers the run's approval request meanwhile, through
+    Airflow's API (scripts/approve_demo.py)."""
     log = log_dir / f"{dag_id}.log"
     print(f"→ {dag_id} for {logical_date.isoformat()} (log: {log.relative_to(ROOT)})",
           flush=True)
     started, started_at = time.monotonic(), dt.datetime.now(dt.UTC)
     announced: set = set()
+    approver = None
     with log.open("w") as out:
         process = subprocess.Popen(
             [str(Path(sys.executable).parent / "airflow"), "dags", "test", dag_id,
              logical_date.isoformat()],
             stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=os.environ.copy(),
         )
+        if approval is not None:
+            approver = subprocess.Popen(
+                [sys.executable, str(ROOT / "scripts/approve_demo.py"),
+                 "--besluitdatum", approval[0].isoformat(), "--kenmerk", approval[1],
+                 "--logical-date", logical_date.isoformat()],
+                cwd=ROOT, env=os.environ.copy(), stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, text=True)
         try:
             while process.poll() is None:
                 time.sleep(2)
+                if approver is not None and approver.poll() is not None:
+                    said = approver.stdout.read().strip().splitlines()
+                    if approver.returncode != 0:
+                        stop(process)
+                        print("\n".join(said[-20:]), file=sys.stderr)
+                        sys.exit(f"{dag_id}: the demo approval failed; the log is in {log}")
+                    print("  " + said[-1], flush=True)
+                    approver = None
                 if "up_for_retry" in log.read_text(errors="replace").lower():
                     try:
                         announce_retries(dag_id, log, announced)
@@ -57,6 +87,9 @@ def run_dag(dag_id: str, logical_date: dt.datetime, log_dir: Path) -> None:
         except KeyboardInterrupt:
             stop(process)
             sys.exit(f"\nGestopt. {dag_id} is afgebroken; het log staat in {log}")
+        finally:
+            if approver is not None and approver.poll() is None:
+                approver.terminate()
     record_real_start(dag_id, logical_date, started_at)
     text = log.read_text(errors="replace")
     failed = process.returncode != 0 or "state=failed" in text or "DagRunState.FAILED" in text
@@ -177,7 +210,11 @@ def main() -> None:
     log_dir.mkdir(parents=True, exist_ok=True)
     ingest_moment = ingest_at(period.end)
     run_dag("wijkopvolging_ingest", ingest_moment, log_dir)
-    run_dag("wijkopvolging_rapportage", report_as_of(period), log_dir)
+    approval = demo_decision(period, dt.date.today()) if config.approval.demo_approval else None
+    if approval is None:
+        print("  De run wacht op het besluit van het college: geef het in Airflow "
+              "(Required actions, `make airflow-ui`) of via de REST API.", flush=True)
+    run_dag("wijkopvolging_rapportage", report_as_of(period), log_dir, approval)
     # The early-warning lists of the first Monday after the period.
     monday = period.end + dt.timedelta(days=(7 - period.end.weekday()) % 7)
     run_dag("wijkopvolging_signalering", signalering_at(monday), log_dir)
@@ -186,7 +223,11 @@ def main() -> None:
     folder = period_folder(config, period)
     report = run_folder(config.output_dir, ingest_moment)
     print()
+    college = manifest.get("college") or {}
     print(f"Raadsinformatiebrief: {folder / 'raadsinformatiebrief.docx'}")
+    print(f"Besluit college:      {college.get('decided_on')}, kenmerk "
+          f"{college.get('kenmerk')} (ingevoerd door {college.get('responded_by')})")
+    print(f"Concept (college):    {folder / 'concept'}")
     print(f"Overzicht (bijlage):  {folder / 'bijlage-overzicht.docx'}")
     print(f"Overzicht als sheet:  {folder / 'bijlage-overzicht.xlsx'}")
     pdfs = sorted(name for name in manifest["files"] if name.endswith(".pdf"))

@@ -104,6 +104,19 @@ class SignaleringConfig:
 
 
 @dataclass(frozen=True)
+class ApprovalConfig:
+    """The college's approval before the griffie receives: where the concept is mailed,
+    when a reminder goes out and when operations is alerted (days, fractions allowed)."""
+
+    to: tuple[str, ...] = ()  # the college's secretariat: the concept set by e-mail
+    reminder_after_days: float = 3
+    timeout_days: float = 10
+    # Only `make run` reads this: it then approves the demo's concept itself, through
+    # Airflow's API. A production configuration leaves it out; the DAG never approves.
+    demo_approval: bool = False
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     warehouse_url: str
@@ -112,6 +125,7 @@ class Config:
     sources: tuple[SourceConfig, ...]
     settings: Settings = Settings()
     delivery: DeliveryConfig = DeliveryConfig()
+    approval: ApprovalConfig = ApprovalConfig()
     signalering: SignaleringConfig = SignaleringConfig()
 
     def source(self, name: str) -> SourceConfig:
@@ -428,6 +442,34 @@ def _parse_delivery(raw: Any, path: Path) -> DeliveryConfig:
     )
 
 
+APPROVAL_KEYS = ("to", "reminder_after_days", "timeout_days", "demo_approval")
+
+
+def _parse_approval(raw: Any, path: Path) -> ApprovalConfig:
+    if raw is None:
+        return ApprovalConfig()
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: approval: expected a mapping")
+    for key in raw:
+        if key not in APPROVAL_KEYS:
+            raise ConfigError(
+                f"{path}: approval.{key}: unknown key (known: {', '.join(APPROVAL_KEYS)})")
+    days = {}
+    for key in ("reminder_after_days", "timeout_days"):
+        value = raw.get(key, getattr(ApprovalConfig, key))
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise ConfigError(f"{path}: approval.{key}: expected a positive number of days")
+        days[key] = float(value)
+    if days["reminder_after_days"] >= days["timeout_days"]:
+        raise ConfigError(f"{path}: approval.reminder_after_days: must be less than "
+                          f"approval.timeout_days")
+    demo = raw.get("demo_approval", False)
+    if not isinstance(demo, bool):
+        raise ConfigError(f"{path}: approval.demo_approval: expected true or false")
+    return ApprovalConfig(to=_addresses(raw.get("to") or [], "approval.to", path),
+                          demo_approval=demo, **days)
+
+
 def load_config(path: str | Path | None = None) -> Config:
     """Read and check the configuration file; ``ConfigError`` names file and key."""
     import yaml
@@ -447,7 +489,7 @@ def load_config(path: str | Path | None = None) -> Config:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping with 'sources', 'warehouse', 'settings'")
     known = {"warehouse", "output_dir", "gx_dir", "sources", "settings", "delivery",
-             "signalering"}
+             "approval", "signalering"}
     for key in raw:
         if key not in known:
             raise ConfigError(f"{path}: {key}: unknown key (known: {', '.join(sorted(known))})")
@@ -478,6 +520,7 @@ def load_config(path: str | Path | None = None) -> Config:
         sources=sources,
         settings=_parse_settings(raw.get("settings"), path),
         delivery=_parse_delivery(raw.get("delivery"), path),
+        approval=_parse_approval(raw.get("approval"), path),
         signalering=_parse_signalering(raw.get("signalering"), path),
     )
 

@@ -64,6 +64,7 @@ log = logging.getLogger(__name__)
 EMAIL = "email"  # the ledger's channel for e-mail deliveries
 MANIFEST = "manifest.json"
 NOT_DELIVERED = "niet-geleverd"  # sub-folder for a changed set that was not sent
+CONCEPT = "concept"  # sub-folder of the drop folder: the college's concept
 COMPARED_SUFFIX = ".docx"  # deterministic documents; PDFs carry a creation time
 
 
@@ -225,6 +226,66 @@ def period_folder(config, period) -> Path:
     return config.output_dir / period.slug
 
 
+def concept_folder(config, period) -> Path:
+    """Where the college's secretariat finds the concept: ``<drop folder>/concept/``."""
+    return period_folder(config, period) / CONCEPT
+
+
+def build_concept_mail(period, manifest: Mapping, folder: Path, *, to: Iterable[str],
+                       from_email: str | None) -> Mail:
+    """The e-mail to the college's secretariat with the concept set attached."""
+    from wijkopvolging.documents.letter import letter_title
+    from wijkopvolging.labels import format_date_nl
+
+    folder = Path(folder)
+    attachments = tuple(folder / name for name in manifest["files"])
+    listing = "".join(f"<li>{html.escape(p.name)}</li>" for p in attachments)
+    peildatum = dt.date.fromisoformat(manifest["peildatum"])
+    body = (
+        "<p>Geacht secretariaat,</p>"
+        f"<p>Hierbij het <strong>concept</strong> van de raadsinformatiebrief over de Vragen "
+        f"uit de Wijk en de ongevraagde adviezen over {html.escape(period.label)} (peildatum "
+        f"{format_date_nl(peildatum)}), ter besluitvorming door het college. Elke pagina is "
+        f"als concept gemarkeerd; datum en kenmerk volgen uit het collegebesluit.</p>"
+        "<p>Na het besluit: vul in Airflow bij <em>Required actions</em> de uitkomst, de "
+        "datum van het collegebesluit en het kenmerk in. Pas na goedkeuring gaat de brief, "
+        "met die datum en dat kenmerk, naar de griffie.</p>"
+        f"<p>Bijlagen:</p><ul>{listing}</ul>"
+        "<p>wijkopvolging (automatisch verstuurd)</p>")
+    return Mail(to=tuple(to), from_email=from_email,
+                subject=f"Concept ter besluitvorming: {letter_title(period)}",
+                html=f'<html lang="nl"><body>{body}</body></html>', attachments=attachments,
+                headers={"X-Wijkopvolging-Periode": manifest["period"],
+                         "X-Wijkopvolging-Concept": "ja"})
+
+
+def deliver_concept(config, period, rendered: Path, *,
+                    smtp_configured: bool | None = None) -> dict:
+    """Place the concept set in ``rendered`` into ``<drop folder>/concept/`` and, when the
+    SMTP connection exists and ``approval.to`` names the secretariat, mail it there.
+    The griffie gets nothing from this step. Returns what was done."""
+    target = concept_folder(config, period)
+    manifest = publish_set(rendered, target)
+    _consume(Path(rendered), output=config.output_dir)
+    settings = config.delivery
+    if smtp_configured is None:
+        smtp_configured = smtp_connection_configured(settings.smtp_conn_id)
+    to = config.approval.to
+    if not smtp_configured or not to:
+        log.warning("concept staat in %s; niet gemaild (%s)", target,
+                    "geen adres in approval.to" if smtp_configured
+                    else f"Airflow-verbinding {settings.smtp_conn_id!r} ontbreekt")
+        return {"period": period.slug, "folder": str(target), "to": []}
+    mail = build_concept_mail(period, manifest, target, to=to, from_email=settings.from_email)
+    try:
+        send_mail(mail, settings.smtp_conn_id)
+    except MailNotSent as exc:
+        raise DeliveryError(f"{exc}; the concept is in {target}") from exc
+    log.info("concept van periode %s gemaild aan %s; staat in %s", period.label,
+             ", ".join(to), target)
+    return {"period": period.slug, "folder": str(target), "to": list(to)}
+
+
 def deliver_to_griffie(config, period, rendered: Path, *, run_id: str,
                        revised_set: Path | None = None, force: bool = False,
                        delivered_at: dt.datetime | None = None,
@@ -308,6 +369,22 @@ def deliver_to_griffie(config, period, rendered: Path, *, run_id: str,
             "to": list(mail.to), "subject": mail.subject,
             "files": [p.name for p in mail.attachments]}
 
+def record_college_decision(config, decision, *, run_id: str, concept: Path) -> None:
+    """Note the college's decision on the concept in ``concept`` in the delivery ledger
+    (channel ``college``): who entered it, when, the kenmerk, and the note (a
+    rejection's reason), with the concept's checksums."""
+    from wijkopvolging.approval import LEDGER_CHANNEL
+    from wijkopvolging.warehouse import open_warehouse
+
+    manifest = read_manifest(concept)
+    with open_warehouse(config.warehouse_url) as warehouse:
+        warehouse.record_delivery(
+            period_slug=decision.period, channel=LEDGER_CHANNEL,
+            delivered_at=decision.responded_at, run_id=run_id,
+            recipients=[decision.responded_by], subject=decision.summary(),
+            kenmerk=decision.kenmerk, revised=False,
+            content_sha256=content_fingerprint(manifest["files"]), files=manifest["files"])
+
 
 def _when(row: Mapping) -> str:
     return f"{row['delivered_at']:%d-%m-%Y %H:%M} UTC"
@@ -320,14 +397,16 @@ def _discard(folder: Path) -> None:
 
 
 def _consume(*folders: Path | None, output: Path) -> None:
-    """Remove the rendered sets delivery was handed, and a work folder they leave empty
-    (never the output folder itself)."""
+    """Remove the rendered sets delivery was handed, and the work folders they leave
+    empty up to (never including) the output folder."""
+    output = Path(output).resolve()
     for folder in folders:
         if folder is None:
             continue
         folder = Path(folder)
         _discard(folder)
-        parent = folder.parent
-        if (parent.is_dir() and parent.resolve() != Path(output).resolve()
-                and not any(parent.iterdir())):
+        parent = folder.parent.resolve()
+        while (parent != output and output in parent.parents and parent.is_dir()
+               and not any(parent.iterdir())):
             parent.rmdir()  # no empty work folder left behind in the output
+            parent = parent.parent

@@ -24,6 +24,8 @@ OVERVIEW_NAME = "bijlage-overzicht.docx"
 OVERVIEW_XLSX_NAME = "bijlage-overzicht.xlsx"  # the same rows, for sorting and filtering
 WORK_FOLDER = ".werk"  # where a run renders its sets for delivery
 REVISED_FOLDER = "herzien"  # the same set marked "herziene versie", next to it
+CONCEPT_FOLDER = "concept"  # the college's concept, marked "concept" on every page
+CONCEPT_KENMERK = "(volgt na het collegebesluit)"
 
 
 def kenmerk_for(template: str, period: Period, override: str | None = None) -> str:
@@ -153,27 +155,48 @@ def quarantine_by_reason(config: Config, period: Period) -> dict[str, int]:
     return {str(k): int(v) for k, v in sorted(counts.items())}
 
 
-def render_for_delivery(config: Config, period: Period, *, run_id: str,
-                        kenmerk: str | None = None, with_revision: bool = False) -> dict:
-    """Render the period's set into the work folder for delivery and, when the run forces
-    delivery (``with_revision``), the same set marked "herziene versie" next to it: a
-    forced delivery of a changed period sends that one. Returns the folders, for the
-    delivery task."""
+def render_concept(config: Config, period: Period, *, run_id: str) -> dict:
+    """Render the concept set for the college into the work folder: every page marked
+    "concept", no letter date and no kenmerk yet (those come from the college's
+    decision). Returns the folder, for the concept's delivery."""
+    folder = work_folder(config, period) / CONCEPT_FOLDER
+    write_documents(config, period, run_id=run_id, folder=folder, concept=True)
+    return {"set": str(folder)}
+
+
+def render_for_delivery(config: Config, period: Period, *, run_id: str, decision,
+                        with_revision: bool = False) -> dict:
+    """Render the final set from the run's snapshot, dated and numbered as the college
+    decided (``decision``, an approved ``CollegeDecision``), into the work folder for
+    delivery; when the run forces delivery (``with_revision``) also the same set marked
+    "herziene versie" next to it: a forced delivery of a changed period sends that one.
+    Returns the folders, for the delivery task."""
+    if not decision.approved:
+        raise ValueError(f"period {period.slug}: the college did not approve; no final set")
     folder = work_folder(config, period)
-    write_documents(config, period, run_id=run_id, kenmerk=kenmerk, folder=folder)
+    college = decision.to_xcom()
+    write_documents(config, period, run_id=run_id, folder=folder, kenmerk=decision.kenmerk,
+                    letter_date=decision.decided_on, college=college)
     revised = None
     if with_revision:
         revised = folder / REVISED_FOLDER
-        write_documents(config, period, run_id=run_id, kenmerk=kenmerk, revised=True,
-                        folder=revised)
+        write_documents(config, period, run_id=run_id, folder=revised,
+                        kenmerk=decision.kenmerk, letter_date=decision.decided_on,
+                        college=college, revised=True)
     return {"set": str(folder), "revised_set": str(revised) if revised else None}
 
 
 def write_documents(config: Config, period: Period, *, run_id: str, folder: Path | str,
-                    kenmerk: str | None = None, revised: bool = False) -> dict:
+                    kenmerk: str | None = None, letter_date: dt.date | None = None,
+                    revised: bool = False, concept: bool = False,
+                    college: dict | None = None) -> dict:
     """Render the letter and the overview into ``folder``, each file atomically, convert
     them to PDF where LibreOffice is present, and write the manifest (sha256 per file)
-    last. ``revised`` marks every document "herziene versie"."""
+    last. The letter is dated ``letter_date`` (default: the day after the period) and
+    carries ``kenmerk`` (default: the configured template); ``revised`` marks every
+    document "herziene versie", ``concept`` marks every page as the college's concept
+    (no date, no kenmerk yet). ``college``, the decision the set was made after, goes
+    into the manifest."""
     from wijkopvolging.atomic import file_sha256, write_atomic
     from wijkopvolging.documents import (
         convert_to_pdf,
@@ -187,18 +210,22 @@ def write_documents(config: Config, period: Period, *, run_id: str, folder: Path
         reconciliation = warehouse.reconciliation_as_of(report_as_of(period))
         moments = warehouse.report_snapshot(run_id) or {}
     quarantined = quarantine_by_reason(config, period)
-    kenmerk = kenmerk_for(config.settings.kenmerk, period, kenmerk)
     folder = Path(folder)
+    if concept:
+        kenmerk_text, letter_date = CONCEPT_KENMERK, None
+    else:
+        kenmerk_text = kenmerk_for(config.settings.kenmerk, period, kenmerk)
+        letter_date = letter_date or period.end
     folder.mkdir(parents=True, exist_ok=True)
     staging = folder / f".tmp-{os.getpid()}"
     staging.mkdir(exist_ok=True)
     try:
-        letter = render_letter(report, period, kenmerk=kenmerk,
-                               letter_date=period.end, quarantine_by_reason=quarantined,
-                               revised=revised, path=staging / LETTER_NAME)
-        overview = render_overview(report, period, revised=revised,
+        letter = render_letter(report, period, kenmerk=kenmerk_text, letter_date=letter_date,
+                               quarantine_by_reason=quarantined, revised=revised,
+                               concept=concept, path=staging / LETTER_NAME)
+        overview = render_overview(report, period, revised=revised, concept=concept,
                                    path=staging / OVERVIEW_NAME)
-        spreadsheet = write_overview_xlsx(report, period, revised=revised,
+        spreadsheet = write_overview_xlsx(report, period, revised=revised, concept=concept,
                                           path=staging / OVERVIEW_XLSX_NAME)
         pdfs = convert_to_pdf([letter, overview], staging)
         files = [letter, overview, spreadsheet, *pdfs]
@@ -218,8 +245,11 @@ def write_documents(config: Config, period: Period, *, run_id: str, folder: Path
         # this report; take_snapshot(known_at=...) with it makes the report again.
         "recorded_as_of": (moments["known_at"].replace(tzinfo=dt.UTC).isoformat()
                            if moments.get("known_at") else None),
-        "kenmerk": kenmerk,
+        "kenmerk": kenmerk_text,
+        "letter_date": letter_date.isoformat() if letter_date else None,
         "revised": revised,
+        "concept": concept,
+        "college": college,
         "items": len(report),
         "status_counts": {k: int(v) for k, v in
                           report["status"].value_counts().sort_index().items()},

@@ -56,6 +56,24 @@ def test_run_ends_with_the_paths_of_both_documents_and_the_validation_report(pip
         assert path.is_file() and path.stat().st_size > 0
 
 
+def test_the_demo_college_approves_through_the_api_and_the_letter_carries_its_decision(
+        pipeline_run):
+    from docx import Document
+
+    tmp, stdout = pipeline_run
+    folder = tmp / "output/2026-09_2026-10"
+    assert ("Demo-goedkeuring gegeven voor run manual__" in stdout
+            and "besluitdatum 2026-11-08, kenmerk DEMO-2026-09_2026-10" in stdout), stdout
+    header = "\n".join(p.text for p in Document(folder / "raadsinformatiebrief.docx")
+                       .sections[0].header.paragraphs)
+    assert "Datum: 8 november 2026" in header and "Ons kenmerk: DEMO-2026-09_2026-10" in header
+    assert "CONCEPT" not in header
+    concept = Document(folder / "concept/raadsinformatiebrief.docx").sections[0].header
+    assert concept.paragraphs[0].text.startswith("CONCEPT")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["college"]["responded_by"] == "make-run-demo"
+
+
 def test_documents_open_and_state_the_period(pipeline_run):
     from docx import Document
 

@@ -222,16 +222,30 @@ class DagTestRunner:
                                     timeout=300)
         assert result.returncode == 0, f"airflow db migrate failed\n{tail(log)}"
 
-    def run(self, dag_id: str, logical_date: dt.datetime, project: Project) -> Path:
-        """One DAG run to success, or an AssertionError showing the log's tail."""
+    def run(self, dag_id: str, logical_date: dt.datetime, project: Project,
+            approval: tuple[dt.date, str] | None = None) -> Path:
+        """One DAG run to success, or an AssertionError showing the log's tail.
+        ``approval`` (date, kenmerk): the demo's college approves the run meanwhile, as
+        `make run` does (scripts/approve_demo.py, through Airflow's API)."""
         log = self.home / f"{dag_id}-{logical_date:%Y%m%dT%H%M}.log"
+        env = {**self.env, **project.env}
         with log.open("w") as out:
-            result = subprocess.run(
+            runner = subprocess.Popen(
                 [AIRFLOW, "dags", "test", dag_id, logical_date.isoformat()],
-                stdout=out, stderr=subprocess.STDOUT, env={**self.env, **project.env},
-                cwd=ROOT, timeout=600)
+                stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+            try:
+                if approval is not None:
+                    approved = subprocess.run(
+                        [sys.executable, str(ROOT / "scripts/approve_demo.py"),
+                         "--besluitdatum", approval[0].isoformat(), "--kenmerk", approval[1]],
+                        env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
+                    assert approved.returncode == 0, approved.stdout[-2000:] + tail(log)
+                returncode = runner.wait(timeout=600)
+            finally:
+                if runner.poll() is None:
+                    runner.kill()
         text = log.read_text(errors="replace")
-        assert result.returncode == 0 and "DagRunState.FAILED" not in text, (
+        assert returncode == 0 and "DagRunState.FAILED" not in text, (
             f"airflow dags test {dag_id} {logical_date.isoformat()} failed\n{tail(log, 60)}")
         return log
 
@@ -258,6 +272,7 @@ class AirflowCluster:
         self.home.mkdir(parents=True, exist_ok=True)
         self.jwt_secret = secrets.token_urlsafe(32)
         self._token: str | None = None
+        self._waiting_since: dict[str, float] = {}
 
     # --- configuration
 
@@ -441,12 +456,45 @@ class AirflowCluster:
     def runs(self, dag_id: str) -> list[dict]:
         return self.api("GET", f"/dags/{dag_id}/dagRuns", params={"limit": 100})["dag_runs"]
 
-    def wait_for_runs(self, dag_id: str, run_ids: list[str], timeout: float) -> dict[str, str]:
+    def approve_demo_requests(self, dag_id: str, run_ids: list[str]) -> None:
+        """Approve the runs' waiting college approvals through the REST API with the
+        date and kenmerk `make run` uses for their period (scripts/run_pipeline.py)."""
+        from scripts.run_pipeline import demo_decision
+        from wijkopvolging.periods import Period
+
+        found = self.api("GET", f"/dags/{dag_id}/dagRuns/~/hitlDetails",
+                         params={"response_received": False})["hitl_details"]
+        for request in found:
+            ti = request["task_instance"]
+            if ti["state"] != "awaiting_input" or ti["dag_run_id"] not in run_ids:
+                continue
+            # Answer only after the executor has reported the parking workload's end (a
+            # few seconds); an answer inside that window races it (see test_approval.py).
+            seen = self._waiting_since.setdefault(ti["dag_run_id"], time.monotonic())
+            if time.monotonic() - seen < 12:
+                continue
+            run = self.api("GET", f"/dags/{dag_id}/dagRuns/{ti['dag_run_id']}")
+            period = (Period.parse(run["conf"]["periode"]) if (run["conf"] or {}).get("periode")
+                      else Period.from_data_interval(
+                          dt.datetime.fromisoformat(run["data_interval_start"]),
+                          dt.datetime.fromisoformat(run["data_interval_end"])))
+            decided_on, kenmerk = demo_decision(period, dt.date.today())
+            self.api("PATCH", f"/dags/{dag_id}/dagRuns/{ti['dag_run_id']}/taskInstances/"
+                              f"{ti['task_id']}/{ti['map_index']}/hitlDetails",
+                     json={"chosen_options": ["Goedgekeurd"],
+                           "params_input": {"besluitdatum": decided_on.isoformat(),
+                                            "kenmerk": kenmerk, "toelichting": "test"}})
+
+    def wait_for_runs(self, dag_id: str, run_ids: list[str], timeout: float,
+                      approve: bool = False) -> dict[str, str]:
         """Wait until every run has finished; AssertionError with the logs' tail when one
-        failed or time ran out. Returns run id -> state."""
+        failed or time ran out. Returns run id -> state. ``approve``: answer the runs'
+        college approvals as `make run` does."""
         deadline = time.monotonic() + timeout
         while True:
             self.assert_running()
+            if approve:
+                self.approve_demo_requests(dag_id, run_ids)
             states = {run["dag_run_id"]: run["state"] for run in self.runs(dag_id)
                       if run["dag_run_id"] in run_ids}
             failed = [run_id for run_id, state in states.items() if state == "failed"]

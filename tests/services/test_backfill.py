@@ -57,6 +57,9 @@ for slug in {slugs!r}:
 """
 
 REPORTS = """
+import datetime as dt
+
+from scripts.run_pipeline import demo_decision
 from wijkopvolging.config import load_config
 from wijkopvolging.periods import Period
 from wijkopvolging.delivery import period_folder
@@ -69,7 +72,9 @@ for slug in {slugs!r}:
     take_snapshot(config, period, run_id=run_id)
     check_publication_gate(config, period, run_id=run_id)
     compute_timeliness(config, period, run_id=run_id)
-    write_documents(config, period, run_id=run_id, folder=period_folder(config, period))
+    decided_on, kenmerk = demo_decision(period, dt.date.today())  # as the backfill's approvals
+    write_documents(config, period, run_id=run_id, folder=period_folder(config, period),
+                    kenmerk=kenmerk, letter_date=decided_on)
 """
 
 
@@ -101,7 +106,7 @@ def backfill(airflow_services, project):
             runs = [run for run in cluster.runs(RAPPORTAGE) if run["run_type"] == "backfill"]
             assert len(runs) == len(SLUGS), runs
             cluster.wait_for_runs(RAPPORTAGE, [run["dag_run_id"] for run in runs],
-                                  timeout=900)
+                                  timeout=900, approve=True)
         finally:
             cluster.set_paused(RAPPORTAGE, True)
     print(f"\n[airflow] backfill of six periods in {time.monotonic() - started:.0f} s")
@@ -140,12 +145,14 @@ def test_backfilled_documents_equal_a_single_run_of_their_period(
     """Reference: one period through `airflow dags test`, the other five through the report
     DAG's step functions, on the same warehouse into another output folder. A backfill
     must change nothing about the documents."""
+    from scripts.run_pipeline import demo_decision
     from wijkopvolging.rapportage import report_as_of
 
     reference = Project(tmp_path / "reference", project.warehouse_url)
     started = time.monotonic()
     last, *others = reversed(periods())
-    airflow_services.runner.run(RAPPORTAGE, report_as_of(last), reference)
+    airflow_services.runner.run(RAPPORTAGE, report_as_of(last), reference,
+                                approval=demo_decision(last, dt.date.today()))
     reference.run_steps(REPORTS.format(slugs=[p.slug for p in others]))
     print(f"\n[airflow] six single runs in {time.monotonic() - started:.0f} s")
     differ = [f"{slug}/{name}" for slug in SLUGS for name in DOCUMENTS

@@ -32,14 +32,15 @@ def project(tmp_path_factory, airflow_services):
 
 @pytest.fixture(scope="module")
 def triggered_run(airflow_services, project):
-    """One rapportage run triggered through the REST API, run by the scheduler."""
+    """One rapportage run triggered through the REST API, run by the scheduler, its
+    college approval answered through the REST API."""
     cluster = airflow_services.cluster
     started = time.monotonic()
     with cluster.scheduler("LocalExecutor", project):
         cluster.set_paused(RAPPORTAGE, False)
         try:
             run_id = cluster.trigger(RAPPORTAGE, conf={"periode": PERIODE})
-            cluster.wait_for_runs(RAPPORTAGE, [run_id], timeout=360)
+            cluster.wait_for_runs(RAPPORTAGE, [run_id], timeout=360, approve=True)
         finally:
             cluster.set_paused(RAPPORTAGE, True)
     print(f"\n[airflow] triggered rapportage run done in {time.monotonic() - started:.0f} s")

@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import ROOT, require
+from wijkopvolging.approval import CollegeDecision
 from wijkopvolging.config import load_config
 from wijkopvolging.delivery import (
     EMAIL,
@@ -69,11 +70,18 @@ def ingest(config, rows, run_id="ingest-1") -> None:
                                     finished_at=INGEST_AT)
 
 
+APPROVED = CollegeDecision(  # what the college's approval task hands the documents task
+    period=PERIOD.slug, approved=True, decided_on=dt.date(2026, 11, 10), kenmerk="26bb004711",
+    note="", responded_by="secretariaat", responded_at=dt.datetime(2026, 11, 10, 9, tzinfo=dt.UTC))
+
+
 def report(config, run_id: str, *, force: bool = False) -> dict:
-    """The rapportage DAG's tasks for PERIOD, in order, without Airflow."""
+    """The rapportage DAG's tasks for PERIOD, in order, without Airflow; the college
+    approves (the approval itself is tested in test_approval.py)."""
     take_snapshot(config, PERIOD, run_id=run_id)
     compute_timeliness(config, PERIOD, run_id=run_id)
-    rendered = render_for_delivery(config, PERIOD, run_id=run_id, with_revision=force)
+    rendered = render_for_delivery(config, PERIOD, run_id=run_id, decision=APPROVED,
+                                   with_revision=force)
     return deliver_to_griffie(config, PERIOD, rendered["set"], run_id=run_id,
                               revised_set=rendered["revised_set"], force=force)
 
@@ -194,19 +202,33 @@ def _private_airflow_db(tmp_path: Path) -> str:
     return f"sqlite:///{target}"
 
 
-def _airflow(args: list[str], env: dict, log: Path) -> str:
+def _airflow(args: list[str], env: dict, log: Path,
+             approval: tuple[dt.date, str] | None = None) -> str:
+    """One Airflow command; with ``approval`` the demo's college approves meanwhile
+    through Airflow's API, as `make run` does."""
     with log.open("w") as out:
-        result = subprocess.run([str(Path(sys.executable).parent / "airflow"), *args],
-                                stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT,
-                                timeout=600)
+        runner = subprocess.Popen([str(Path(sys.executable).parent / "airflow"), *args],
+                                  stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        try:
+            if approval is not None:
+                approved = subprocess.run(
+                    [sys.executable, str(ROOT / "scripts/approve_demo.py"), "--besluitdatum",
+                     approval[0].isoformat(), "--kenmerk", approval[1]],
+                    env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
+                assert approved.returncode == 0, approved.stdout[-3000:]
+            returncode = runner.wait(timeout=600)
+        finally:
+            if runner.poll() is None:
+                runner.kill()
     text = log.read_text(errors="replace")
-    assert result.returncode == 0 and "state=failed" not in text, text[-3000:]
+    assert returncode == 0 and "state=failed" not in text, text[-3000:]
     return text
 
 
 @pytest.mark.airflow
 def test_the_rapportage_dag_mails_the_documents_through_the_airflow_connection(
         tmp_path, smtp_server):
+    from scripts.run_pipeline import demo_decision
     from tests.services.airflow_processes import Project, ingest_moment
     from wijkopvolging.rapportage import report_as_of
 
@@ -217,13 +239,19 @@ def test_the_rapportage_dag_mails_the_documents_through_the_airflow_connection(
            "AIRFLOW_CONN_SMTP_GRIFFIE": smtp_server.connection_uri}
     _airflow(["dags", "test", "wijkopvolging_ingest", ingest_moment(PERIOD).isoformat()],
              env, tmp_path / "ingest.log")
+    decided_on, kenmerk = demo_decision(PERIOD, dt.date.today())
     _airflow(["dags", "test", "wijkopvolging_rapportage", report_as_of(PERIOD).isoformat()],
-             env, tmp_path / "rapportage.log")
+             env, tmp_path / "rapportage.log", approval=(decided_on, kenmerk))
 
-    (message,) = smtp_server.messages
+    concept_mail, message = smtp_server.messages  # the college's concept, then the griffie
+    assert [to for _, to in smtp_server.envelopes] == [["secretariaat-college@example.org"],
+                                                       ["griffie@example.org"]]
+    assert concept_mail["Subject"].startswith("Concept ter besluitvorming")
     drop = project.output_dir / PERIOD.slug
     manifest = read_manifest(drop)
     assert "september–oktober 2026" in message["Subject"]
+    assert f"kenmerk {kenmerk}" in message["Subject"]
+    assert manifest["college"]["responded_by"] == "make-run-demo"
     assert {name: hashlib.sha256(data).hexdigest()
             for name, data in attachments(message).items()} == manifest["files"]
 

@@ -254,6 +254,20 @@ def test_a_forced_change_without_a_revised_set_is_refused_and_sends_nothing(proj
     assert len(sent) == 1 and len(ledger()) == 1
 
 
+def test_the_concept_goes_to_the_secretariat_and_the_griffie_gets_nothing(project):
+    config, _run, sent, ledger = project
+    rendered = _fake_set(work_folder(config, PERIOD) / "concept")
+    result = delivery.deliver_concept(config, PERIOD, rendered, smtp_configured=True)
+    drop = period_folder(config, PERIOD)
+    assert result["folder"] == str(drop / "concept")
+    assert sorted(p.name for p in drop.iterdir()) == ["concept"]
+    assert (drop / "concept/raadsinformatiebrief.docx").read_bytes() == b"brief"
+    (mail,) = sent
+    assert mail.to == config.approval.to and "griffie@example.org" not in mail.to
+    assert mail.subject.startswith("Concept ter besluitvorming")
+    assert ledger() == [] and not (config.output_dir / ".werk").exists()
+
+
 # -- the layers ------------------------------------------------------------------------------
 
 def _imported_modules(path: Path) -> set[str]:

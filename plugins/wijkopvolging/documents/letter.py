@@ -23,7 +23,9 @@ from wijkopvolging.documents.chart import (
 )
 from wijkopvolging.documents.package import (
     LETTER_TEMPLATE,
+    concept_title,
     import_docxtpl,
+    mark_as_concept,
     save_docx,
     set_core_properties,
     template_path,
@@ -59,17 +61,19 @@ def render_letter(
     period: Period,
     *,
     kenmerk: str,
-    letter_date: dt.date,
+    letter_date: dt.date | None,
     quarantine_by_reason: Mapping[str, int],
     revised: bool = False,
+    concept: bool = False,
     path: Path | str,
 ) -> Path:
     """Render the raadsinformatiebrief for ``period`` to ``path`` (.docx) and return it.
 
     ``report`` is the period's report frame (items with timeliness columns);
     ``quarantine_by_reason`` maps a Dutch reason to the number of records held back.
-    ``revised`` marks a corrected re-issue ("Herziene versie"). The same input always
-    gives the same bytes.
+    ``revised`` marks a corrected re-issue ("Herziene versie"). ``concept`` marks every
+    page as the college's concept; a concept has no ``letter_date`` yet (the date of the
+    college's decision). The same input always gives the same bytes.
     """
     docxtpl = import_docxtpl()
 
@@ -87,7 +91,8 @@ def render_letter(
     context = {
         "period_label": period.label,
         "peildatum": format_date_nl(period.peildatum),
-        "letter_date": format_date_nl(letter_date),
+        "letter_date": (format_date_nl(letter_date) if letter_date
+                        else "(datum van het collegebesluit)"),
         "kenmerk": clean_text(kenmerk),
         "revised": bool(revised),
         "total": figures.total,
@@ -109,9 +114,13 @@ def render_letter(
             doc_pr.set("title", "Aandeel op tijd beantwoord per wethouder")
             doc_pr.set("name", "Figuur 1")
 
+    title = letter_title(period, revised=revised)
+    if concept:
+        mark_as_concept(template.docx)
+        title = concept_title(title)
     set_core_properties(
         template.docx,
-        title=letter_title(period, revised=revised),
+        title=title,
         subject=f"Raadsinformatiebrief {clean_text(kenmerk)}",
         keywords="Vragen uit de Wijk; ongevraagde adviezen; wijkraden",
         identifier=clean_text(kenmerk),

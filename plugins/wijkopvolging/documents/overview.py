@@ -29,7 +29,9 @@ from lxml import etree
 
 from wijkopvolging.documents.package import (
     OVERVIEW_TEMPLATE,
+    concept_title,
     import_docxtpl,
+    mark_as_concept,
     save_docx,
     set_core_properties,
     template_path,
@@ -438,11 +440,13 @@ def _prepared_tables(body) -> list[_PreparedTable]:
 # --------------------------------------------------------------------------- render
 
 
-def render_overview(report, period: Period, *, path: Path | str, revised: bool = False) -> Path:
+def render_overview(report, period: Period, *, path: Path | str, revised: bool = False,
+                    concept: bool = False) -> Path:
     """Render the overview (bijlage) for ``period`` to ``path`` (.docx) and return it.
 
     One table per kind and gebied, rows sorted by wijk and date; the header row repeats
-    on every page. ``revised`` marks a corrected re-issue. The same input always gives
+    on every page. ``revised`` marks a corrected re-issue, ``concept`` marks every page
+    as the college's concept. The same input always gives
     the same bytes.
     """
     docxtpl = import_docxtpl()
@@ -466,9 +470,13 @@ def render_overview(report, period: Period, *, path: Path | str, revised: bool =
     for kind, prepared in zip(KINDS, _prepared_tables(body), strict=True):
         prepared.fill(KIND_LABELS_PLURAL[kind], rows[kind], streamed)
 
+    title = overview_title(period, revised=revised)
+    if concept:
+        mark_as_concept(template.docx)
+        title = concept_title(title)
     set_core_properties(
         template.docx,
-        title=overview_title(period, revised=revised),
+        title=title,
         subject=f"Bijlage bij de raadsinformatiebrief over {period.label}",
         keywords="Vragen uit de Wijk; ongevraagde adviezen; wijkraden",
         moment=zip_moment(period.peildatum),

@@ -33,7 +33,9 @@ from wijkopvolging.documents.overview import (
 )
 from wijkopvolging.documents.package import (
     AUTHOR,
+    CONCEPT_MARK,
     LANGUAGE,
+    concept_title,
     deterministic_zip,
     zip_moment,
 )
@@ -119,23 +121,29 @@ def _fill_sheet(sheet, kind: str, items: list[OverviewItem]) -> None:
 
 
 def write_overview_xlsx(report, period: Period, *, path: Path | str,
-                        revised: bool = False) -> Path:
+                        revised: bool = False, concept: bool = False) -> Path:
     """Write the overview for ``period`` as a spreadsheet to ``path`` (.xlsx) and
     return it.
 
     One sheet per kind ("Vragen uit de Wijk", "Ongevraagde adviezen") holding the same
     rows as the Word overview, with a gebied column. ``revised`` marks a corrected
-    re-issue in the title. The same input always gives the same bytes.
+    re-issue in the title; ``concept`` marks the title and every printed page as the
+    college's concept. The same input always gives the same bytes.
     """
     items = overview_items(report)
     workbook = Workbook()
     workbook.remove(workbook.active)
     for kind in KINDS:
-        _fill_sheet(workbook.create_sheet(KIND_LABELS_PLURAL[kind]), kind, items[kind])
+        sheet = workbook.create_sheet(KIND_LABELS_PLURAL[kind])
+        _fill_sheet(sheet, kind, items[kind])
+        if concept:
+            sheet.oddHeader.center.text = CONCEPT_MARK
+            sheet.oddHeader.center.font = "Calibri,Bold"
 
+    title = overview_title(period, revised=revised)
     moment = zip_moment(period.peildatum)
     workbook.properties = DocumentProperties(
-        title=overview_title(period, revised=revised),
+        title=concept_title(title) if concept else title,
         subject=f"Bijlage bij de raadsinformatiebrief over {period.label}",
         creator=AUTHOR,
         lastModifiedBy=AUTHOR,

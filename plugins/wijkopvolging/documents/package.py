@@ -124,3 +124,49 @@ def save_docx(document, path: Path | str, moment: dt.datetime = ZIP_EPOCH,
     buffer = io.BytesIO()
     document.save(buffer)
     return write_atomic(path, deterministic_zip(buffer.getvalue(), moment, streamed))
+
+
+CONCEPT_MARK = "CONCEPT – ter besluitvorming door het college, niet verspreiden"
+
+
+def concept_title(title: str) -> str:
+    """A document title as shown on a concept."""
+    return f"Concept: {title}"
+
+
+def mark_as_concept(document) -> None:
+    """Put ``CONCEPT_MARK`` in bold at the top of every page header of a python-docx (or
+    rendered docxtpl) document: every header part the document uses (default, first-page
+    and even-page headers of every section), so each printed page and each PDF page says
+    the set is not yet the college's."""
+    import copy
+
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    # Through the relationships, not ``section.header``: docxtpl replaces the rendered
+    # header parts behind python-docx's back.
+    for rel in document.part.rels.values():
+        if rel.reltype != RT.HEADER:
+            continue
+        header = rel.target_part.element
+        first = header.find(qn("w:p"))
+        mark = OxmlElement("w:p")
+        style = first.find(qn("w:pPr") + "/" + qn("w:pStyle")) if first is not None else None
+        if style is not None:
+            p_pr = OxmlElement("w:pPr")
+            p_pr.append(copy.deepcopy(style))
+            mark.append(p_pr)
+        run = OxmlElement("w:r")
+        r_pr = OxmlElement("w:rPr")
+        r_pr.append(OxmlElement("w:b"))
+        run.append(r_pr)
+        text = OxmlElement("w:t")
+        text.text = CONCEPT_MARK
+        run.append(text)
+        mark.append(run)
+        if first is not None:
+            first.addprevious(mark)
+        else:
+            header.append(mark)

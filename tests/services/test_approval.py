@@ -1,0 +1,302 @@
+"""The college's approval through a real Airflow: PostgreSQL metadata, api-server,
+dag-processor and a LocalExecutor scheduler on 127.0.0.1, a local SMTP server for the
+secretariat, the griffie and operations. Runs are triggered and answered through the
+REST API, as the secretariat's answer in the UI's Required actions view is sent.
+
+The tests run in file order on one project: a run that waits, an answer refused, an
+approval, a rejection, then a timeout with a short configured wait."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+import zipfile
+
+import pytest
+
+from tests.services.airflow_processes import ingest_moment, postgres_project, shared_airflow
+
+pytestmark = [pytest.mark.airflow, pytest.mark.postgres]
+
+RAPPORTAGE = "wijkopvolging_rapportage"
+TASK = "college_approval"
+PERIODE = "2026-09"
+SLUG = "2026-09_2026-10"
+GRIFFIE = "griffie@example.org"
+SECRETARIAAT = "secretariaat-college@example.org"
+BEHEER = "beheer-wijkopvolging@example.org"
+CONCEPT_MARK = "CONCEPT – ter besluitvorming door het college"
+# A person answers minutes or days after the question; a test answers at once. The
+# LocalExecutor reports the end of the workload that parked the task a few seconds after
+# the park, and an answer inside that window races the report: the scheduler then sees
+# "finished with state success" for a task it just queued again and fails it. So the test
+# waits this long after the task parks before it answers.
+SETTLE_SECONDS = 12
+
+
+@pytest.fixture(scope="session")
+def airflow_services(tmp_path_factory):
+    with shared_airflow(tmp_path_factory) as services:
+        yield services
+
+
+@pytest.fixture(scope="module")
+def inbox():
+    """One local SMTP server for the whole module (the runs mail in turn)."""
+    from aiosmtpd.controller import Controller
+
+    from tests.services.conftest import Inbox, free_port
+
+    box = Inbox("127.0.0.1", free_port())
+    controller = Controller(box, hostname=box.host, port=box.port)
+    controller.start()
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, airflow_services):
+    """A warehouse holding the ingest that closes the period (made with `dags test`)."""
+    from wijkopvolging.periods import Period
+
+    period = Period.parse(PERIODE)
+    with postgres_project(tmp_path_factory.mktemp("approval")) as project:
+        project.fill_demo_sources(until=period.peildatum)
+        airflow_services.runner.run("wijkopvolging_ingest", ingest_moment(period), project)
+        yield project
+
+
+@pytest.fixture(scope="module")
+def cluster(airflow_services, project, inbox):
+    """The cluster with a scheduler whose tasks mail through the local SMTP server and
+    whose HITL timeout sweep runs every 2 s."""
+    cluster = airflow_services.cluster
+    cluster.start("scheduler", "scheduler", "--skip-serve-logs", env={
+        **project.env, "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW_CONN_SMTP_GRIFFIE": inbox.connection_uri,
+        "AIRFLOW__SCHEDULER__TRIGGER_TIMEOUT_CHECK_INTERVAL": "2"})
+    cluster.set_paused(RAPPORTAGE, False)
+    try:
+        yield cluster
+    finally:
+        cluster.set_paused(RAPPORTAGE, True)
+        cluster.stop("scheduler")
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+def decision_date() -> dt.date:
+    from wijkopvolging.periods import AMSTERDAM, Period
+
+    today = dt.datetime.now(AMSTERDAM).date()
+    return min(Period.parse(PERIODE).end + dt.timedelta(days=9), today)
+
+
+def waiting_request(cluster, run_id: str, timeout: float = 420) -> dict:
+    """The run's unanswered approval request once its task waits for input."""
+    deadline = time.monotonic() + timeout
+    while True:
+        cluster.assert_running()
+        found = cluster.api("GET", f"/dags/{RAPPORTAGE}/dagRuns/{run_id}/hitlDetails",
+                            params={"response_received": False})["hitl_details"]
+        waiting = [d for d in found if d["task_instance"]["state"] == "awaiting_input"]
+        if waiting:
+            time.sleep(SETTLE_SECONDS)
+            return waiting[0]
+        run = cluster.api("GET", f"/dags/{RAPPORTAGE}/dagRuns/{run_id}")
+        assert run["state"] != "failed", cluster.logs_tail(RAPPORTAGE, [run_id])
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{run_id} did not ask for approval within {timeout:.0f} s\n"
+                                 + cluster.logs_tail(RAPPORTAGE, [run_id]))
+        time.sleep(2)
+
+
+def answer(cluster, run_id: str, option: str, **fields) -> dict:
+    """PATCH the run's approval request, as the UI's Required actions view does."""
+    params = {"besluitdatum": None, "kenmerk": "", "toelichting": "", **fields}
+    return cluster.api("PATCH", f"/dags/{RAPPORTAGE}/dagRuns/{run_id}/taskInstances/{TASK}/"
+                                f"-1/hitlDetails",
+                       json={"chosen_options": [option], "params_input": params})
+
+
+def succeeded(cluster, run_id: str) -> bool:
+    """Whether the run ended in success; the logs' tail is printed when it did not."""
+    state = finished(cluster, run_id)["state"]
+    if state != "success":
+        print(cluster.logs_tail(RAPPORTAGE, [run_id]))
+    return state == "success"
+
+
+def finished(cluster, run_id: str, timeout: float = 420) -> dict:
+    """The run once it has ended, whatever its state."""
+    deadline = time.monotonic() + timeout
+    while True:
+        cluster.assert_running()
+        run = cluster.api("GET", f"/dags/{RAPPORTAGE}/dagRuns/{run_id}")
+        if run["state"] in ("success", "failed"):
+            return run
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{run_id} not finished within {timeout:.0f} s\n"
+                                 + cluster.logs_tail(RAPPORTAGE, [run_id]))
+        time.sleep(2)
+
+
+def task_states(cluster, run_id: str) -> dict[str, str]:
+    instances = cluster.api(
+        "GET", f"/dags/{RAPPORTAGE}/dagRuns/{run_id}/taskInstances")["task_instances"]
+    return {ti["task_id"]: ti["state"] for ti in instances}
+
+
+def task_log(cluster, run_id: str, task_id: str) -> str:
+    folder = cluster.home / "logs" / f"dag_id={RAPPORTAGE}" / f"run_id={run_id}"
+    return "\n".join(p.read_text(errors="replace")
+                     for p in sorted(folder.glob(f"task_id={task_id}/**/*.log")))
+
+
+def mails_to(inbox, address: str) -> list:
+    return [message for message, (_, to) in zip(inbox.messages, inbox.envelopes, strict=True)
+            if address in to]
+
+
+def header_text(docx) -> str:
+    with zipfile.ZipFile(docx) as archive:
+        return "".join(archive.read(n).decode("utf-8") for n in archive.namelist()
+                       if n.startswith("word/header"))
+
+
+def ledger(project, channel: str) -> list[dict]:
+    from wijkopvolging.warehouse import Warehouse
+
+    warehouse = Warehouse(project.warehouse_url).create()
+    try:
+        return warehouse.deliveries_of(SLUG, channel)
+    finally:
+        warehouse.dispose()
+
+
+# -- approval ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def waiting_run(cluster):
+    run_id = cluster.trigger(RAPPORTAGE, conf={"periode": PERIODE})
+    return run_id, waiting_request(cluster, run_id)
+
+
+def test_a_run_waits_for_the_college_with_the_concept_at_the_secretariat(
+        cluster, project, inbox, waiting_run):
+    run_id, request = waiting_run
+    assert cluster.api("GET", f"/dags/{RAPPORTAGE}/dagRuns/{run_id}")["state"] == "running"
+    assert task_states(cluster, run_id)[TASK] == "awaiting_input"
+    assert request["options"] == ["Goedgekeurd", "Afgewezen"]
+    assert set(request["params"]) == {"besluitdatum", "kenmerk", "toelichting"}
+    concept = project.output_dir / SLUG / "concept"
+    assert CONCEPT_MARK in header_text(concept / "raadsinformatiebrief.docx")
+    assert CONCEPT_MARK in header_text(concept / "bijlage-overzicht.docx")
+    (mail,) = mails_to(inbox, SECRETARIAAT)
+    assert mail["Subject"].startswith("Concept ter besluitvorming")
+    assert {part.get_filename() for part in mail.iter_attachments()} >= {
+        "raadsinformatiebrief.docx", "bijlage-overzicht.docx"}
+    assert mails_to(inbox, GRIFFIE) == []
+    assert not (project.output_dir / SLUG / "raadsinformatiebrief.docx").exists()
+
+
+def test_an_approval_without_kenmerk_is_refused_and_the_run_keeps_waiting(
+        cluster, project, inbox, waiting_run):
+    run_id, _request = waiting_run
+    answer(cluster, run_id, "Goedgekeurd", besluitdatum=decision_date().isoformat(),
+           kenmerk=" ")
+    deadline = time.monotonic() + 240
+    while "het kenmerk is leeg" not in task_log(cluster, run_id, TASK):
+        assert time.monotonic() < deadline, cluster.logs_tail(RAPPORTAGE, [run_id])
+        time.sleep(2)
+    again = waiting_request(cluster, run_id)  # asked anew, unanswered
+    assert again["response_received"] is False
+    refused = [m for m in mails_to(inbox, SECRETARIAAT)
+               if m["Subject"].startswith("Besluit college niet verwerkt")]
+    assert len(refused) == 1
+    assert "het kenmerk is leeg" in refused[0].get_body(("html",)).get_content()
+    assert mails_to(inbox, GRIFFIE) == [] and ledger(project, "college") == []
+
+
+def test_an_approval_through_the_rest_api_sends_the_final_set_once(
+        cluster, project, inbox, waiting_run):
+    run_id, _request = waiting_run
+    decided = decision_date()
+    response = answer(cluster, run_id, "Goedgekeurd", besluitdatum=decided.isoformat(),
+                      kenmerk="26bb004711", toelichting="Besluitenlijst college")
+    assert succeeded(cluster, run_id)
+
+    drop = project.output_dir / SLUG
+    from wijkopvolging.labels import format_date_nl
+
+    header = header_text(drop / "raadsinformatiebrief.docx")
+    assert f"Datum: {format_date_nl(decided)}" in header
+    assert "Ons kenmerk: 26bb004711" in header
+    assert "CONCEPT" not in header and "CONCEPT" not in header_text(
+        drop / "bijlage-overzicht.docx")
+    (mail,) = mails_to(inbox, GRIFFIE)
+    assert "kenmerk 26bb004711" in mail["Subject"]
+    received = {p.get_filename(): p.get_content() for p in mail.iter_attachments()}
+    assert received["raadsinformatiebrief.docx"] == (
+        drop / "raadsinformatiebrief.docx").read_bytes()
+
+    manifest = json.loads((drop / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["concept"] is False and manifest["letter_date"] == decided.isoformat()
+    (decision,) = ledger(project, "college")
+    who = response["responded_by"]["name"]
+    assert decision["recipients"] == [who] and decision["kenmerk"] == "26bb004711"
+    assert decision["subject"].startswith(f"goedgekeurd door het college op "
+                                          f"{decided:%d-%m-%Y}, kenmerk 26bb004711")
+    assert [row["kenmerk"] for row in ledger(project, "email")] == ["26bb004711"]
+
+
+# -- rejection -----------------------------------------------------------------------------
+
+def test_a_rejection_sends_nothing_to_the_griffie_and_ends_the_run_successfully(
+        cluster, project, inbox, waiting_run):
+    before = (project.output_dir / SLUG / "manifest.json").read_bytes()
+    griffie_before = len(mails_to(inbox, GRIFFIE))
+    run_id = cluster.trigger(RAPPORTAGE, conf={"periode": PERIODE})
+    waiting_request(cluster, run_id)
+    answer(cluster, run_id, "Afgewezen", toelichting="Cijfers Charlois eerst nakijken")
+    assert succeeded(cluster, run_id)
+
+    states = task_states(cluster, run_id)
+    assert (states[TASK], states["documents"], states["deliver"]) == (
+        "success", "skipped", "skipped")
+    assert len(mails_to(inbox, GRIFFIE)) == griffie_before
+    assert (project.output_dir / SLUG / "manifest.json").read_bytes() == before
+    rejection = ledger(project, "college")[-1]
+    assert rejection["subject"].startswith("afgewezen door het college")
+    assert rejection["subject"].endswith(": Cijfers Charlois eerst nakijken")
+    assert "Cijfers Charlois eerst nakijken" in task_log(cluster, run_id, TASK)
+
+
+# -- no answer -------------------------------------------------------------------------------
+
+def test_without_an_answer_a_reminder_goes_out_and_at_the_timeout_operations_is_alerted(
+        cluster, project, inbox):
+    config = project.config_path.read_text(encoding="utf-8")
+    short = config.replace("reminder_after_days: 3", "reminder_after_days: 0.0001").replace(
+        "timeout_days: 10", "timeout_days: 0.0003")  # about 9 s and 26 s
+    assert short != config
+    project.config_path.write_text(short, encoding="utf-8")
+    griffie_before = len(mails_to(inbox, GRIFFIE))
+    try:
+        run_id = cluster.trigger(RAPPORTAGE, conf={"periode": PERIODE})
+        waiting_request(cluster, run_id)
+        run = finished(cluster, run_id, timeout=240)
+    finally:
+        project.config_path.write_text(config, encoding="utf-8")
+
+    assert run["state"] == "failed"
+    assert task_states(cluster, run_id)[TASK] == "failed"
+    reminders = [m for m in mails_to(inbox, SECRETARIAAT)
+                 if m["Subject"].startswith("Herinnering: besluit college gevraagd")]
+    assert len(reminders) == 1
+    (alert,) = [m for m in mails_to(inbox, BEHEER) if TASK in m["Subject"]]
+    assert "Geen besluit van het college" in alert.get_body(("html",)).get_content()
+    assert len(mails_to(inbox, GRIFFIE)) == griffie_before
