@@ -118,8 +118,8 @@ def wijkopvolging_rapportage():
         from wijkopvolging.periods import Period
         from wijkopvolging.rapportage import render_concept
 
-        config, parsed = load_settings(), Period.parse(period)
         with fail_clearly("concept voor het college"):
+            config, parsed = load_settings(), Period.parse(period)
             result = deliver_concept(config, parsed,
                                      render_concept(config, parsed, run_id=run_id)["set"])
         print(f"Concept voor het college in {result['folder']}")

@@ -15,6 +15,8 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
+from wijkopvolging.errors import ExpectedError
+
 APPROVE = "Goedgekeurd"
 REJECT = "Afgewezen"
 OPTIONS = (APPROVE, REJECT)
@@ -28,7 +30,7 @@ FIELDS = (DATE_FIELD, KENMERK_FIELD, NOTE_FIELD)
 LEDGER_CHANNEL = "college"  # the delivery ledger's channel for the college's decisions
 
 
-class AnswerRefused(ValueError):
+class AnswerRefused(ExpectedError):
     """An answer that cannot be used; the message (Dutch) says what to correct."""
 
 

@@ -72,11 +72,12 @@ class CollegeApprovalOperator(HITLOperator):
     # -- the question
 
     def _concept(self, context) -> tuple[Any, dict, Any]:
-        from wijkopvolging.airflow_support import load_settings
+        from wijkopvolging.airflow_support import fail_clearly, load_settings
         from wijkopvolging.periods import Period
 
         concept = context["ti"].xcom_pull(task_ids=self.concept_task_id)
-        return load_settings(), concept, Period.parse(concept["period"])
+        with fail_clearly("besluit van het college"):
+            return load_settings(), concept, Period.parse(concept["period"])
 
     def execute(self, context):
         config, concept, period = self._concept(context)

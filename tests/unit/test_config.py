@@ -107,6 +107,10 @@ settings:
 delivery:
   smtp_conn_id: smtp_griffie
   griffie: [griffie@example.org]
+approval:
+  to: [secretariaat@example.org]
+  reminder_after_days: 2
+  timeout_days: 7.5
 signalering:
   wijk_mt_address: "wijkmt.{slug}@example.org"
   wijk_mt: {Pernis: [wijkmanager.pernis@example.org]}
@@ -121,6 +125,9 @@ def test_every_section_becomes_a_frozen_typed_object(tmp_path):
     assert config.settings.term_days == 42
     assert config.signalering.wijk_mt["Pernis"] == ("wijkmanager.pernis@example.org",)
     assert config.delivery.griffie == ("griffie@example.org",)
+    assert (config.approval.to, config.approval.reminder_after_days,
+            config.approval.timeout_days, config.approval.demo_approval) == (
+        ("secretariaat@example.org",), 2.0, 7.5, False)
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.settings.kenmerk = "X"  # type: ignore[misc]
     with pytest.raises(TypeError):
@@ -157,6 +164,12 @@ def _swap(old: str, new: str) -> str:
         pytest.param(_swap("smtp_conn_id: smtp_griffie", "smtp_conn_id: [a]"),
                      "delivery.smtp_conn_id: expected the id of an Airflow connection",
                      id="delivery-conn-id"),
+        pytest.param(_swap("timeout_days: 7.5", "timeout_days: 1"),
+                     "approval.reminder_after_days: must be less than approval.timeout_days",
+                     id="approval-reminder-after-timeout"),
+        pytest.param(_swap("timeout_days: 7.5", "timeout_days: nooit"),
+                     "approval.timeout_days: expected a positive number of days",
+                     id="approval-value"),
         pytest.param(_swap("send_empty: false", "send_empty: soms"),
                      "signalering.send_empty: expected true or false", id="signalering-value"),
         pytest.param(_swap('wijk_mt_address: "wijkmt.{slug}@example.org"',
@@ -174,6 +187,8 @@ def _swap(old: str, new: str) -> str:
                      "settings.termijn: unknown key", id="settings-key"),
         pytest.param(_swap("smtp_conn_id: smtp_griffie", "smtp_conn_id: smtp_griffie\n  cc: x"),
                      "delivery.cc: unknown key", id="delivery-key"),
+        pytest.param(_swap("timeout_days: 7.5", "timeout_days: 7.5\n  auto_approve: true"),
+                     "approval.auto_approve: unknown key", id="approval-key"),
         pytest.param(_swap("send_empty: false", "send_empty: false\n  wijkmt: {}"),
                      "signalering.wijkmt: unknown key", id="signalering-key"),
         pytest.param(_swap("    table: registratie\n", "    table: registratie\n    tabel: x\n"),
