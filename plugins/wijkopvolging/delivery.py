@@ -3,8 +3,12 @@
 The last step of the rapportage DAG, and only that: it takes a set the report steps
 finished (files plus manifest, in a work folder the DAG hands over) and places, sends
 and records it. It never renders and never reaches back into the report steps.
-``deliver_to_griffie`` decides, against the delivery ledger in the warehouse, what the
-griffie gets:
+
+Before the griffie, the college: ``deliver_concept`` places the concept set in
+``<drop folder>/concept/`` and mails it to the secretariat (``approval.to``), and
+``record_college_decision`` notes the college's answer in the ledger (channel
+``college``). Only an approved, final set reaches ``deliver_to_griffie``, which decides,
+against the delivery ledger in the warehouse, what the griffie gets:
 
 - **first delivery**: the set goes into the drop folder ``<output>/<YYYY-MM>_<YYYY-MM>/``
   and by e-mail (letter, overview and PDFs attached); the ledger records it;
