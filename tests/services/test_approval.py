@@ -168,13 +168,10 @@ def header_text(docx) -> str:
 
 
 def ledger(project, channel: str) -> list[dict]:
-    from wijkopvolging.warehouse import Warehouse
+    from wijkopvolging.warehouse import open_warehouse
 
-    warehouse = Warehouse(project.warehouse_url).create()
-    try:
+    with open_warehouse(project.warehouse_url) as warehouse:
         return warehouse.deliveries_of(SLUG, channel)
-    finally:
-        warehouse.dispose()
 
 
 # -- approval ------------------------------------------------------------------------------
