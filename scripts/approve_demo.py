@@ -14,6 +14,7 @@ true``: a production configuration never approves by itself.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import secrets
 import sys
@@ -52,13 +53,18 @@ class InProcessApi:
         return response.json()
 
 
-def waiting_request(api: InProcessApi, dag_id: str = RAPPORTAGE) -> dict | None:
-    """The first unanswered approval request of ``dag_id``, if any."""
+def waiting_request(api: InProcessApi, logical_date: dt.datetime | None = None,
+                    dag_id: str = RAPPORTAGE) -> dict | None:
+    """The newest unanswered approval request of ``dag_id`` (of the run at
+    ``logical_date`` when given: never an older run someone left waiting), if any."""
     found = api("GET", f"/dags/{dag_id}/dagRuns/~/hitlDetails",
                 params={"task_id": TASK, "response_received": False})
     waiting = [d for d in found["hitl_details"]
-               if d["task_instance"]["state"] == "awaiting_input"]
-    return waiting[0] if waiting else None
+               if d["task_instance"]["state"] == "awaiting_input"
+               and (logical_date is None or d["task_instance"]["logical_date"]
+                    and dt.datetime.fromisoformat(d["task_instance"]["logical_date"])
+                    == logical_date)]
+    return max(waiting, key=lambda d: d["created_at"]) if waiting else None
 
 
 def approve(api: InProcessApi, request: dict, *, besluitdatum: str, kenmerk: str,
@@ -76,6 +82,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--besluitdatum", required=True, help="date of the college decision")
     parser.add_argument("--kenmerk", required=True)
+    parser.add_argument("--logical-date", type=dt.datetime.fromisoformat,
+                        help="answer only the run at this logical date (ISO, with offset)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds to wait")
     args = parser.parse_args()
 
@@ -87,7 +95,7 @@ def main() -> None:
                  f"keurt niet zelf goed. Het college besluit in Airflow (Required actions).")
     api = InProcessApi(DEMO_USER)
     deadline = time.monotonic() + args.timeout
-    while (request := waiting_request(api)) is None:
+    while (request := waiting_request(api, args.logical_date)) is None:
         if time.monotonic() > deadline:
             sys.exit(f"no approval request of {RAPPORTAGE} within {args.timeout:.0f} s")
         time.sleep(2)

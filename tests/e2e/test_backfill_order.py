@@ -61,11 +61,27 @@ class Project:
         return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
 
     def dag(self, dag_id: str, logical_date: str) -> None:
-        result = subprocess.run(
-            [str(Path(sys.executable).parent / "airflow"), "dags", "test", dag_id, logical_date],
-            capture_output=True, text=True, env=self.env, cwd=ROOT, timeout=900)
-        output = result.stdout + result.stderr
-        assert result.returncode == 0 and "state=failed" not in output, output[-3000:]
+        """One `airflow dags test`; the rapportage run's college approval is given as
+        `make run` gives it (scripts/approve_demo.py, the same date and kenmerk each time,
+        so the documents only differ where the data does)."""
+        log = self.folder / f"{dag_id}.log"  # a file, not a pipe: nobody reads it meanwhile
+        with log.open("w") as out:
+            runner = subprocess.Popen(
+                [str(Path(sys.executable).parent / "airflow"), "dags", "test", dag_id,
+                 logical_date], stdout=out, stderr=subprocess.STDOUT, env=self.env, cwd=ROOT)
+        if dag_id == "wijkopvolging_rapportage":
+            from scripts.run_pipeline import demo_decision
+            from wijkopvolging.periods import Period
+
+            decided_on, kenmerk = demo_decision(Period.parse("2026-09"), dt.date.today())
+            approved = subprocess.run(
+                [sys.executable, str(ROOT / "scripts/approve_demo.py"), "--besluitdatum",
+                 decided_on.isoformat(), "--kenmerk", kenmerk, "--logical-date", logical_date],
+                capture_output=True, text=True, env=self.env, cwd=ROOT, timeout=900)
+            assert approved.returncode == 0, approved.stdout[-3000:] + approved.stderr[-3000:]
+        runner.wait(timeout=900)
+        output = log.read_text(errors="replace")
+        assert runner.returncode == 0 and "state=failed" not in output, output[-3000:]
 
 
 @pytest.fixture(scope="module")
