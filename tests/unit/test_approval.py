@@ -11,6 +11,7 @@ import zipfile
 import openpyxl
 import pytest
 
+from tests.conftest import require
 from tests.unit.report_frames import PERIOD, QUARANTINE, ROWS, report_frame
 from wijkopvolging.approval import (
     APPROVE,
@@ -70,9 +71,9 @@ def test_a_concept_overview_and_spreadsheet_say_concept_on_every_printed_page(tm
                for sheet in openpyxl.load_workbook(final).worksheets)
 
 
-@pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext")),
-                    reason="LibreOffice and poppler make the PDF")
 def test_every_page_of_the_concept_pdf_says_concept(tmp_path):
+    require(bool(shutil.which("soffice") and shutil.which("pdftotext")),
+            "LibreOffice (soffice) and poppler (pdftotext) make and read the PDF")
     overview = render_overview(report_frame(rows=ROWS * 40), PERIOD, concept=True,
                                path=tmp_path / "overzicht.docx")
     subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir",
