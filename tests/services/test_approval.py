@@ -15,7 +15,7 @@ import zipfile
 
 import pytest
 
-from tests.services.airflow_processes import ingest_moment, postgres_project, shared_airflow
+from tests.services.airflow_processes import ingest_moment, postgres_project
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres]
 
@@ -33,12 +33,6 @@ CONCEPT_MARK = "CONCEPT – ter besluitvorming door het college"
 # "finished with state success" for a task it just queued again and fails it. So the test
 # waits this long after the task parks before it answers.
 SETTLE_SECONDS = 12
-
-
-@pytest.fixture(scope="session")
-def airflow_services(tmp_path_factory):
-    with shared_airflow(tmp_path_factory) as services:
-        yield services
 
 
 @pytest.fixture(scope="module")
