@@ -469,7 +469,7 @@ class AirflowCluster:
             if ti["state"] != "awaiting_input" or ti["dag_run_id"] not in run_ids:
                 continue
             # Answer only after the executor has reported the parking workload's end (a
-            # few seconds); an answer inside that window races it (see test_approval.py).
+            # few seconds); an answer inside that window races it (see test_college_approval.py).
             seen = self._waiting_since.setdefault(ti["dag_run_id"], time.monotonic())
             if time.monotonic() - seen < 12:
                 continue

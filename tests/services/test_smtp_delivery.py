@@ -77,7 +77,7 @@ APPROVED = CollegeDecision(  # what the college's approval task hands the docume
 
 def report(config, run_id: str, *, force: bool = False) -> dict:
     """The rapportage DAG's tasks for PERIOD, in order, without Airflow; the college
-    approves (the approval itself is tested in test_approval.py)."""
+    approves (the approval itself is tested in test_college_approval.py)."""
     take_snapshot(config, PERIOD, run_id=run_id)
     compute_timeliness(config, PERIOD, run_id=run_id)
     rendered = render_for_delivery(config, PERIOD, run_id=run_id, decision=APPROVED,
