@@ -11,6 +11,7 @@ import email
 import email.policy
 import secrets
 import socket
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
@@ -83,8 +84,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def smtp_server():
+@contextmanager
+def running_smtp_server():
     """An aiosmtpd server on 127.0.0.1 and a free port, collecting every mail."""
     try:
         from aiosmtpd.controller import Controller
@@ -97,6 +98,13 @@ def smtp_server():
         yield inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server():
+    """A local SMTP server for one test."""
+    with running_smtp_server() as inbox:
+        yield inbox
 
 
 @pytest.fixture

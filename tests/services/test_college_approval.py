@@ -38,17 +38,10 @@ SETTLE_SECONDS = 12
 @pytest.fixture(scope="module")
 def inbox():
     """One local SMTP server for the whole module (the runs mail in turn)."""
-    from aiosmtpd.controller import Controller
+    from tests.services.conftest import running_smtp_server
 
-    from tests.services.conftest import Inbox, free_port
-
-    box = Inbox("127.0.0.1", free_port())
-    controller = Controller(box, hostname=box.host, port=box.port)
-    controller.start()
-    try:
+    with running_smtp_server() as box:
         yield box
-    finally:
-        controller.stop()
 
 
 @pytest.fixture(scope="module")
