@@ -460,6 +460,36 @@ def build_letter():
     )
     _tag(doc, "{%p endif %}")
 
+    doc.add_heading("Ontwikkeling over de laatste perioden", level=3)
+    doc.add_paragraph(
+        "Om te laten zien of de opvolging verbetert, staan hieronder per periode het "
+        "aantal beantwoorde vragen en adviezen, het deel daarvan dat op tijd is "
+        "beantwoord, het aantal dat op de peildatum open stond met een verlopen termijn en "
+        "het aantal ongevraagde adviezen met een tussenbericht. {{ trend_note }} "
+        "{{ trend_as_reported }}"
+    )
+    doc.add_paragraph("Tabel 3. Ontwikkeling per periode, oudste eerst", style="Caption")
+    _loop_table(
+        doc,
+        ["Periode", "Beantwoord in periode", "Waarvan op tijd", "Open, termijn verlopen",
+         "Adviezen met tussenbericht"],
+        ["{{ t.label }}", "{{ t.answered }}",
+         "{{ t.answered_on_time }} ({{ t.on_time_pct }})", "{{ t.open_overdue }}",
+         "{{ t.advies_tussenbericht }}"],
+        [4.5, 3.0, 3.0, 3.0, 3.0],
+        loop="t in trend",
+        caption="Ontwikkeling per periode",
+        description="Per periode, oudste eerst: beantwoord, waarvan op tijd, open met "
+        "verlopen termijn op de peildatum en adviezen met tussenbericht.",
+    )
+    _tag(doc, "{%p if trend_chart %}")
+    doc.add_paragraph("{{ trend_chart }}")
+    doc.add_paragraph(
+        "Figuur 2. Ontwikkeling per periode; de cijfers staan in tabel 3",
+        style="Caption",
+    )
+    _tag(doc, "{%p endif %}")
+
     doc.add_heading("Niet in het overzicht: records in quarantaine", level=3)
     _tag(doc, "{%p if quarantine_total %}")
     doc.add_paragraph(
@@ -529,14 +559,26 @@ def build_overview():
     line.style = doc.styles["Header"]
     line.paragraph_format.tab_stops.add_tab_stop(usable, WD_TAB_ALIGNMENT.RIGHT)
     line.add_run(
-        "Bijlage: Overzicht Vragen uit de Wijk en ongevraagde adviezen, {{ period_label }}"
+        "{% if wijk %}Afschrift voor de wijkraad {{ wijk }}{% else %}Bijlage{% endif %}: "
+        "Overzicht Vragen uit de Wijk en ongevraagde adviezen, {{ period_label }}"
         "{% if revised %} (herziene versie){% endif %}\t"
     )
     _add_page_numbers(line)
 
     doc.add_heading(
-        "Overzicht Vragen uit de Wijk en ongevraagde adviezen, {{ period_label }}", level=1
+        "Overzicht Vragen uit de Wijk en ongevraagde adviezen, {{ period_label }}"
+        "{% if wijk %}, wijk {{ wijk }}{% endif %}", level=1
     )
+    _tag(doc, "{%p if wijk %}")
+    doc.add_paragraph(
+        "Afschrift voor de wijkraad {{ wijk }}, gebied {{ gebied }}. Aan de "
+        "gebiedsorganisatie: dit afschrift bevat dezelfde regels als het overzicht bij de "
+        "raadsinformatiebrief over {{ period_label }} (ons kenmerk {{ kenmerk }}), alleen "
+        "voor de wijk {{ wijk }}; de nummers zijn die van het overzicht voor de raad. Wilt "
+        "u het doorsturen aan de wijkraad? Het overzicht bevat geen persoonsgegevens en is "
+        "openbaar, net als de raadsinformatiebrief in het RIS."
+    )
+    _tag(doc, "{%p endif %}")
     _tag(doc, "{%p if revised %}")
     doc.add_paragraph(
         "Herziene versie. Dit overzicht vervangt het eerder verzonden overzicht over "

@@ -117,6 +117,16 @@ class ApprovalConfig:
 
 
 @dataclass(frozen=True)
+class WijkradenConfig:
+    """The ``wijkraden`` section: where each wijkraad's afschrift goes (the
+    gebiedsorganisatie, who sends it on). ``afschrift`` maps a wijk to its addresses; the
+    ``afschrift_address`` pattern (with ``{slug}``) serves every wijk not listed."""
+
+    afschrift: Mapping[str, tuple[str, ...]] = field(default_factory=_frozen_addresses)
+    afschrift_address: str | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     warehouse_url: str
@@ -127,6 +137,7 @@ class Config:
     delivery: DeliveryConfig = DeliveryConfig()
     approval: ApprovalConfig = ApprovalConfig()
     signalering: SignaleringConfig = SignaleringConfig()
+    wijkraden: WijkradenConfig = WijkradenConfig()
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:
@@ -408,6 +419,35 @@ def _check_section(raw: Any, allowed: tuple[str, ...], where: str, path: Path) -
                 f"{path}: {where}.{key}: unknown key (known: {', '.join(allowed)})")
 
 
+WIJKRADEN_KEYS = ("afschrift", "afschrift_address")
+
+
+def _parse_wijkraden(raw: Any, path: Path) -> WijkradenConfig:
+    """Addresses (of the gebiedsorganisatie) for each wijkraad's afschrift: per wijk, or a
+    pattern with ``{slug}``."""
+    if raw is None:
+        return WijkradenConfig()
+    _check_section(raw, WIJKRADEN_KEYS, "wijkraden", path)
+    table = raw.get("afschrift") or {}
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: wijkraden.afschrift: expected 'wijk: [addresses]'")
+    pattern = raw.get("afschrift_address")
+    if pattern is not None:
+        try:
+            if not isinstance(pattern, str) or "@" not in pattern:
+                raise ValueError
+            pattern.format(slug="wijk")
+        except (KeyError, IndexError, ValueError):
+            raise ConfigError(f"{path}: wijkraden.afschrift_address: expected an address "
+                              "pattern like 'wijkraad.{slug}@rotterdam.nl' (only {slug})"
+                              ) from None
+    return WijkradenConfig(
+        afschrift=_frozen_addresses(
+            {str(name): _addresses(addresses, f"wijkraden.afschrift.{name}", path)
+             for name, addresses in table.items()}),
+        afschrift_address=pattern)
+
+
 DELIVERY_KEYS = ("griffie", "from_email", "smtp_conn_id", "ops_alert_to", "alert_conn_id")
 
 
@@ -489,7 +529,7 @@ def load_config(path: str | Path | None = None) -> Config:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping with 'sources', 'warehouse', 'settings'")
     known = {"warehouse", "output_dir", "gx_dir", "sources", "settings", "delivery",
-             "approval", "signalering"}
+             "approval", "signalering", "wijkraden"}
     for key in raw:
         if key not in known:
             raise ConfigError(f"{path}: {key}: unknown key (known: {', '.join(sorted(known))})")
@@ -522,6 +562,7 @@ def load_config(path: str | Path | None = None) -> Config:
         delivery=_parse_delivery(raw.get("delivery"), path),
         approval=_parse_approval(raw.get("approval"), path),
         signalering=_parse_signalering(raw.get("signalering"), path),
+        wijkraden=_parse_wijkraden(raw.get("wijkraden"), path),
     )
 
 

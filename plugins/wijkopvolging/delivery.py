@@ -105,6 +105,16 @@ def publish_set(source: Path, target: Path) -> dict:
         place_file(source / name, target / name)
     for name in sorted(previous - set(manifest["files"])):
         (target / name).unlink(missing_ok=True)
+    # Open data, web page, afschriften: beside the set, in sub-folders, not mailed.
+    publications = manifest.get("publications", {})
+    for name in publications:
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        sweep_temporary_files((target / name).parent)
+        place_file(source / name, target / name)
+    for folder in {Path(n).parent for n in publications} - {Path(".")}:
+        for stale in (target / folder).iterdir():  # e.g. a wijk without items this time
+            if stale.is_file() and str(stale.relative_to(target)) not in publications:
+                stale.unlink()
     place_file(source / MANIFEST, target / MANIFEST)
     return manifest
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 from pathlib import Path
 
 from wijkopvolging.config import Config
@@ -26,6 +27,9 @@ WORK_FOLDER = ".werk"  # where a run renders its sets for delivery
 REVISED_FOLDER = "herzien"  # the same set marked "herziene versie", next to it
 CONCEPT_FOLDER = "concept"  # the college's concept, marked "concept" on every page
 CONCEPT_KENMERK = "(volgt na het collegebesluit)"
+WEBPAGE_NAME = "overzicht.html"  # the same rows as an accessible web page
+OPEN_DATA_FOLDER = "open-data"  # the same rows as CSV, JSON and a data package
+AFSCHRIFT_FOLDER = "wijkraden"  # per wijk its rows, for the wijkraad
 
 
 def kenmerk_for(template: str, period: Period, override: str | None = None) -> str:
@@ -204,11 +208,16 @@ def write_documents(config: Config, period: Period, *, run_id: str, folder: Path
         render_overview,
         write_overview_xlsx,
     )
+    from wijkopvolging.documents.afschrift import render_afschriften
+    from wijkopvolging.trend import compute_trend
 
     with open_warehouse(config.warehouse_url) as warehouse:
         report = warehouse.read_report_items(run_id)
         reconciliation = warehouse.reconciliation_as_of(report_as_of(period))
         moments = warehouse.report_snapshot(run_id) or {}
+        # Earlier periods as a re-issue of them made with this report's knowledge shows them.
+        trend = compute_trend(config, period, report, warehouse=warehouse,
+                              known_at=moments.get("known_at"))
     quarantined = quarantine_by_reason(config, period)
     folder = Path(folder)
     if concept:
@@ -222,19 +231,29 @@ def write_documents(config: Config, period: Period, *, run_id: str, folder: Path
     try:
         letter = render_letter(report, period, kenmerk=kenmerk_text, letter_date=letter_date,
                                quarantine_by_reason=quarantined, revised=revised,
-                               concept=concept, path=staging / LETTER_NAME)
+                               concept=concept, trend=trend, path=staging / LETTER_NAME)
         overview = render_overview(report, period, revised=revised, concept=concept,
                                    path=staging / OVERVIEW_NAME)
         spreadsheet = write_overview_xlsx(report, period, revised=revised, concept=concept,
                                           path=staging / OVERVIEW_XLSX_NAME)
-        pdfs = convert_to_pdf([letter, overview], staging)
+        # The publications (afschriften, open data, web page) come from the approved set
+        # only: the concept is the college's to decide on, not yet public.
+        afschriften = ([] if concept else render_afschriften(
+            report, period, folder=staging / AFSCHRIFT_FOLDER, kenmerk=kenmerk_text,
+            revised=revised))
+        # One LibreOffice start for every PDF: starting it costs more than a conversion.
+        all_pdfs = convert_to_pdf([letter, overview, *afschriften], staging)
+        pdfs = all_pdfs[:2]
+        for path in all_pdfs[2:]:
+            os.replace(path, staging / AFSCHRIFT_FOLDER / path.name)
         files = [letter, overview, spreadsheet, *pdfs]
         for path in files:  # a rename within one folder is atomic
             os.replace(path, folder / path.name)
+        publications = [] if concept else write_publications(
+            report, period, folder=folder, staging=staging, trend=trend,
+            kenmerk=kenmerk_text, revised=revised)
     finally:
-        for leftover in staging.glob("*"):
-            leftover.unlink()
-        staging.rmdir()
+        shutil.rmtree(staging, ignore_errors=True)
     files = [folder / p.name for p in files]
     manifest = {
         "period": period.slug,
@@ -259,11 +278,40 @@ def write_documents(config: Config, period: Period, *, run_id: str, folder: Path
              "loaded": int(r["loaded"]), "quarantined": int(r["quarantined"])}
             for r in reconciliation.to_dict("records")
         ],
+        "trend": trend.to_json(),
         "files": {p.name: file_sha256(p) for p in files},
+        # Published beside the griffie's set (not mailed to the griffie): open data, the
+        # web page and the afschriften per wijkraad, by path relative to the folder.
+        "publications": {name: file_sha256(folder / name) for name in publications},
     }
     write_atomic(folder / "manifest.json",
                  json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8"))
     return {"letter": str(folder / LETTER_NAME), "overview": str(folder / OVERVIEW_NAME),
+            "webpage": str(folder / WEBPAGE_NAME),
+            "open_data": str(folder / OPEN_DATA_FOLDER),
+            "afschriften": str(folder / AFSCHRIFT_FOLDER),
             "spreadsheet": str(folder / OVERVIEW_XLSX_NAME),
             "pdfs": [str(folder / p.name) for p in pdfs],
             "manifest": str(folder / "manifest.json")}
+
+
+def write_publications(report, period: Period, *, folder: Path, staging: Path, trend,
+                       kenmerk: str, revised: bool) -> list[str]:
+    """Beside the griffie's set in ``folder``: the open data, the web page and the
+    afschriften per wijkraad (rendered in ``staging``, PDFs included). Returns their
+    paths relative to ``folder``, sorted."""
+    from wijkopvolging.documents.afschrift import write_afschrift_manifest
+    from wijkopvolging.documents.opendata import write_open_data
+    from wijkopvolging.documents.webpage import write_webpage
+
+    paths = write_open_data(report, period, folder=folder / OPEN_DATA_FOLDER,
+                            revised=revised)
+    paths.append(write_webpage(report, period, path=folder / WEBPAGE_NAME, trend=trend,
+                               kenmerk=kenmerk, revised=revised))
+    afschriften = folder / AFSCHRIFT_FOLDER
+    shutil.rmtree(afschriften, ignore_errors=True)  # a wijk without items keeps none
+    os.replace(staging / AFSCHRIFT_FOLDER, afschriften)
+    write_afschrift_manifest(report, period, folder=afschriften, kenmerk=kenmerk,
+                             revised=revised)
+    paths.extend(sorted(afschriften.iterdir()))
+    return sorted(str(p.relative_to(folder)) for p in paths)

@@ -97,7 +97,9 @@ def test_letter_pdf_has_sections_period_and_figures(pdf_text):
     assert squash(subject) in squash(flat)  # the heading wraps after the en dash
     assert "Datum: 17 november 2026" in flat
     assert "Ons kenmerk: 26bb004711" in flat
-    assert "Blad: 1/2" in flat and "Blad: 2/2" in flat
+    assert "Blad: 1/3" in flat and "Blad: 3/3" in flat  # page numbers are fields
+    assert "Ontwikkeling over de laatste perioden" in flat
+    assert "alleen deze periode in plaats van 6" in flat  # no trend given: this one only
     assert "in totaal 10 vragen en adviezen: 6 Vragen uit de Wijk en 4 ongevraagde adviezen" in flat
     assert "zijn er 5 beantwoord, waarvan 3 op tijd (60%)" in flat
     assert "3 open binnen de termijn en 2 open met een verlopen termijn" in flat

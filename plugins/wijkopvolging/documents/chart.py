@@ -68,3 +68,56 @@ def on_time_chart_alt_text(rows: Sequence[WethouderRow], period_label: str) -> s
         f"ongevraagde adviezen dat op tijd is beantwoord, per wethouder. {parts}. "
         "Wethouders die in de periode niets hebben beantwoord, staan niet in de figuur."
     )
+
+
+# -- the trend over the last periods ------------------------------------------------------
+
+TREND_SERIES = (  # (attribute, legend label, colour, hatch): not told apart by colour alone
+    ("answered", "Beantwoord in periode", "#00558C", ""),
+    ("open_overdue", "Open, termijn verlopen op peildatum", "#B34A00", "//"),
+    ("advies_tussenbericht", "Adviezen met tussenbericht", "#4B6B2A", ".."),
+)
+
+
+def trend_chart_png(points: Sequence) -> bytes:
+    """Grouped bars per period (oldest left): answered, open past term and advice with a
+    tussenbericht, each bar with its figure; the on-time share under each period."""
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    with rc_context({"font.family": "DejaVu Sans", "font.size": 8, "hatch.color": "white"}):
+        figure = Figure(figsize=(6.3, 3.2), dpi=DPI)
+        FigureCanvasAgg(figure)
+        axes = figure.add_subplot()
+        width = 0.26
+        top = max([1] + [getattr(p, attr) for p in points for attr, *_ in TREND_SERIES])
+        for offset, (attr, label, colour, hatch) in enumerate(TREND_SERIES):
+            xs = [i + (offset - 1) * width for i in range(len(points))]
+            values = [getattr(p, attr) for p in points]
+            axes.bar(xs, values, width=width, color=colour, hatch=hatch, label=label)
+            for x, value in zip(xs, values, strict=True):
+                axes.text(x, value + top * 0.015, str(value), ha="center", va="bottom",
+                          fontsize=7)
+        axes.set_xticks(range(len(points)),
+                        labels=[f"{p.short_label}\n{p.on_time_pct} op tijd" for p in points])
+        axes.set_ylim(0, top * 1.15)
+        axes.set_ylabel("Aantal")
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, frameon=False,
+                    fontsize=7)
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def trend_chart_alt_text(points: Sequence) -> str:
+    """The trend chart in words, for screen readers."""
+    parts = "; ".join(
+        f"{p.label}: {p.answered} beantwoord, waarvan {p.on_time_pct} op tijd, "
+        f"{p.open_overdue} open met verlopen termijn, {p.advies_tussenbericht} adviezen "
+        "met tussenbericht" for p in points)
+    return (f"Staafdiagram: ontwikkeling over {len(points)} perioden, oudste eerst. {parts}. "
+            "Dezelfde cijfers staan in de tabel bij de figuur.")

@@ -20,6 +20,8 @@ from wijkopvolging.documents.chart import (
     chartable,
     on_time_chart_alt_text,
     on_time_chart_png,
+    trend_chart_alt_text,
+    trend_chart_png,
 )
 from wijkopvolging.documents.package import (
     LETTER_TEMPLATE,
@@ -65,6 +67,7 @@ def render_letter(
     quarantine_by_reason: Mapping[str, int],
     revised: bool = False,
     concept: bool = False,
+    trend=None,
     path: Path | str,
 ) -> Path:
     """Render the raadsinformatiebrief for ``period`` to ``path`` (.docx) and return it.
@@ -73,8 +76,12 @@ def render_letter(
     ``quarantine_by_reason`` maps a Dutch reason to the number of records held back.
     ``revised`` marks a corrected re-issue ("Herziene versie"). ``concept`` marks every
     page as the college's concept; a concept has no ``letter_date`` yet (the date of the
-    college's decision). The same input always gives the same bytes.
+    college's decision). ``trend`` is the ``trend.Trend`` up to this period (default: this
+    period only); concept and final letter show it alike. The same input always gives the
+    same bytes.
     """
+    from wijkopvolging.trend import Trend, trend_point
+
     docxtpl = import_docxtpl()
 
     report = clean_report(report)
@@ -86,6 +93,13 @@ def render_letter(
     if chart_rows:
         png = on_time_chart_png(chart_rows)
         chart = docxtpl.InlineImage(template, io.BytesIO(png), width=CHART_WIDTH)
+
+    if trend is None:
+        trend = Trend(period=period, points=(trend_point(report, period),))
+    trend_chart = None
+    if len(trend.points) > 1:  # one bar group shows no development
+        trend_chart = docxtpl.InlineImage(
+            template, io.BytesIO(trend_chart_png(trend.points)), width=CHART_WIDTH)
 
     quarantine = _quarantine_lines(quarantine_by_reason)
     context = {
@@ -103,16 +117,29 @@ def render_letter(
         "chart": chart,
         "quarantine": quarantine,
         "quarantine_total": sum(line["count"] for line in quarantine),
+        "trend": trend.points,
+        "trend_note": trend.note,
+        "trend_as_reported": trend.as_reported,
+        "trend_chart": trend_chart,
     }
     template.render(context, autoescape=True)
 
     # docxtpl's InlineImage writes no alt text; screen readers need it (WCAG 1.1.1).
+    # The images appear in the body in this order.
+    images = []
     if chart is not None:
-        alt_text = on_time_chart_alt_text(chart_rows, period.label)
-        for doc_pr in template.docx.element.body.iter(qn("wp:docPr")):
-            doc_pr.set("descr", alt_text)
-            doc_pr.set("title", "Aandeel op tijd beantwoord per wethouder")
-            doc_pr.set("name", "Figuur 1")
+        images.append((on_time_chart_alt_text(chart_rows, period.label),
+                       "Aandeel op tijd beantwoord per wethouder", "Figuur 1"))
+    if trend_chart is not None:
+        images.append((trend_chart_alt_text(trend.points),
+                       "Ontwikkeling per periode", "Figuur 2"))
+    doc_prs = list(template.docx.element.body.iter(qn("wp:docPr")))
+    for number, (doc_pr, (alt_text, title, name)) in enumerate(
+            zip(doc_prs, images, strict=True), start=1):
+        doc_pr.set("id", str(number))  # unique per document
+        doc_pr.set("descr", alt_text)
+        doc_pr.set("title", title)
+        doc_pr.set("name", name)
 
     title = letter_title(period, revised=revised)
     if concept:

@@ -215,6 +215,11 @@ def overview_texts(rows: pd.DataFrame) -> pd.DataFrame:
     return texts
 
 
+def overview_text_tables(report) -> dict[str, pd.DataFrame]:
+    """Per kind, ``overview_texts`` of ``overview_table``: what the Word tables show."""
+    return {kind: overview_texts(rows) for kind, rows in overview_table(report).items()}
+
+
 def overview_items(report) -> dict[str, list[OverviewItem]]:
     """Per kind, the overview's rows in order (``overview_table``) as ``OverviewItem``s,
     dates as ``datetime.date`` or ``None``: what the spreadsheet writes cell by cell."""
@@ -441,18 +446,27 @@ def _prepared_tables(body) -> list[_PreparedTable]:
 
 
 def render_overview(report, period: Period, *, path: Path | str, revised: bool = False,
-                    concept: bool = False) -> Path:
+                    concept: bool = False, wijk: str | None = None,
+                    kenmerk: str | None = None, rows: dict | None = None) -> Path:
     """Render the overview (bijlage) for ``period`` to ``path`` (.docx) and return it.
 
     One table per kind and gebied, rows sorted by wijk and date; the header row repeats
     on every page. ``revised`` marks a corrected re-issue, ``concept`` marks every page
-    as the college's concept. The same input always gives
-    the same bytes.
+    as the college's concept. With ``wijk``: the afschrift for that wijkraad, the
+    council's rows of that wijk only (with the council's numbers) and a cover text for the
+    gebiedsorganisatie naming the letter's ``kenmerk``. The same input always gives the
+    same bytes. ``rows``: ``overview_text_tables(report)`` when the caller already has
+    them (the afschriften render many wijken from one report).
     """
     docxtpl = import_docxtpl()
 
-    rows = {kind: overview_texts(kind_rows)
-            for kind, kind_rows in overview_table(report).items()}
+    if rows is None:
+        rows = overview_text_tables(report)
+    gebied = None
+    if wijk is not None:
+        rows = {kind: texts[texts["wijk"] == wijk] for kind, texts in rows.items()}
+        gebied = next((str(texts["gebied"].iloc[0]) for texts in rows.values() if len(texts)),
+                      UNKNOWN_GEBIED)
     template = docxtpl.DocxTemplate(template_path(OVERVIEW_TEMPLATE))
     template.render(
         {
@@ -462,6 +476,9 @@ def render_overview(report, period: Period, *, path: Path | str, revised: bool =
             "status": STATUS_LABELS,
             "n_vraag": len(rows[VRAAG]),
             "n_advies": len(rows[ADVIES]),
+            "wijk": wijk,
+            "gebied": gebied,
+            "kenmerk": kenmerk or "",
         },
         autoescape=True,
     )
@@ -471,13 +488,17 @@ def render_overview(report, period: Period, *, path: Path | str, revised: bool =
         prepared.fill(KIND_LABELS_PLURAL[kind], rows[kind], streamed)
 
     title = overview_title(period, revised=revised)
+    subject = f"Bijlage bij de raadsinformatiebrief over {period.label}"
+    if wijk is not None:
+        title = f"{title}, wijk {wijk}"
+        subject = f"Afschrift voor de wijkraad {wijk}: {subject[0].lower()}{subject[1:]}"
     if concept:
         mark_as_concept(template.docx)
         title = concept_title(title)
     set_core_properties(
         template.docx,
         title=title,
-        subject=f"Bijlage bij de raadsinformatiebrief over {period.label}",
+        subject=subject,
         keywords="Vragen uit de Wijk; ongevraagde adviezen; wijkraden",
         moment=zip_moment(period.peildatum),
         revision=2 if revised else 1,

@@ -1,0 +1,175 @@
+"""The public overview as open data: CSV, JSON and a Frictionless Data Package.
+
+``<period folder>/open-data/``:
+
+- ``overzicht.csv``: UTF-8, comma-separated, a header row, ISO dates (``2026-03-01``);
+- ``overzicht.json``: the same rows as an array of objects (``null`` for a missing date);
+  in the package as a JSON data resource (Frictionless reads JSON tables only with an
+  extra), described as having the CSV's schema;
+- ``datapackage.json``: the Data Package describing both, with a Table Schema (types,
+  Dutch titles and descriptions, the allowed status values), licence CC0-1.0, the period
+  and the peildatum.
+
+The rows are the Word overview's and the spreadsheet's (``overview.overview_items``: same
+selection, order, numbering and Dutch labels); only the kind becomes a column, and dates
+are written as ISO dates instead of ``01-03-2026``. Every file is written atomically and
+is byte-identical for the same report.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from wijkopvolging.atomic import write_atomic
+from wijkopvolging.documents.overview import OverviewItem, overview_items, overview_title
+from wijkopvolging.labels import KIND_LABELS, NO_VALUE, ON_TIME_LABELS, STATUS_LABELS, YES_NO
+from wijkopvolging.model import KINDS
+from wijkopvolging.periods import Period
+
+FOLDER = "open-data"
+CSV_NAME = "overzicht.csv"
+JSON_NAME = "overzicht.json"
+PACKAGE_NAME = "datapackage.json"
+LICENSE = {
+    "name": "CC0-1.0",
+    "path": "https://creativecommons.org/publicdomain/zero/1.0/",
+    "title": "Creative Commons Zero v1.0 Universal",
+}
+
+# (name, type, title, description, allowed values or None): one place for the columns.
+FIELDS: tuple[tuple[str, str, str, str, tuple[str, ...] | None], ...] = (
+    ("soort", "string", "Soort",
+     "Vraag uit de Wijk (gesteld tijdens een werkbezoek) of ongevraagd advies van een "
+     "wijkraad.", tuple(KIND_LABELS[k] for k in KINDS)),
+    ("nr", "integer", "Nr.", "Volgnummer binnen de soort, zoals in het overzicht bij de "
+     "raadsinformatiebrief.", None),
+    ("gebied", "string", "Gebied", "Het gebied waartoe de wijk behoort.", None),
+    ("wijk", "string", "Wijk", "De wijk (wijkraad of dorpsraad).", None),
+    ("onderwerp", "string", "Onderwerp", "Het onderwerp van de vraag of het advies.", None),
+    ("datum_gesteld", "date", "Datum gesteld of ontvangen",
+     "Datum van het werkbezoek (vraag) of van ontvangst (advies); begin van de termijn.",
+     None),
+    ("wethouder", "string", "Wethouder", "De verantwoordelijke wethouder.", None),
+    ("uiterste_datum", "date", "Uiterste datum",
+     "Laatste dag van de termijn: zes weken, tenzij anders afgesproken.", None),
+    ("datum_beantwoord", "date", "Datum beantwoord",
+     "Datum van het antwoord; leeg als er op de peildatum nog geen antwoord was.", None),
+    ("status", "string", "Status", "De stand op de peildatum.",
+     tuple(STATUS_LABELS.values())),
+    ("op_tijd", "string", "Op tijd",
+     "ja, nee, of — als dat op de peildatum nog niet vaststaat.",
+     tuple(dict.fromkeys(ON_TIME_LABELS.values()))),
+    ("tussenbericht", "string", "Tussenbericht",
+     "Voor adviezen: of de wijkraad een tussenbericht kreeg; — voor vragen.",
+     (*YES_NO.values(), NO_VALUE)),
+)
+FIELD_NAMES = tuple(name for name, *_ in FIELDS)
+
+
+def open_data_folder(period_folder: Path | str) -> Path:
+    """``<period folder>/open-data``."""
+    return Path(period_folder) / FOLDER
+
+
+def public_rows(report) -> list[dict[str, str | int | dt.date | None]]:
+    """The overview's rows as open data: kind first, then the overview's columns, in
+    the overview's order (all vragen, then all adviezen)."""
+    return [_record(item) for items in overview_items(report).values() for item in items]
+
+
+def _record(item: OverviewItem) -> dict:
+    record = {"soort": KIND_LABELS[item.kind]}
+    for name in FIELD_NAMES[1:]:
+        record[name] = item.value(name)
+    return record
+
+
+def _iso(value) -> str | int | None:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def csv_bytes(rows: Iterable[dict]) -> bytes:
+    """The rows as UTF-8 CSV (comma, ``\\r\\n`` line ends as RFC 4180, ISO dates, an empty
+    field for a missing date)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(FIELD_NAMES)
+    for row in rows:
+        writer.writerow(["" if row[n] is None else _iso(row[n]) for n in FIELD_NAMES])
+    return buffer.getvalue().encode("utf-8")
+
+
+def json_bytes(rows: Iterable[dict]) -> bytes:
+    """The rows as a UTF-8 JSON array of objects (ISO dates, ``null`` when missing)."""
+    data = [{n: _iso(row[n]) for n in FIELD_NAMES} for row in rows]
+    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def table_schema() -> dict:
+    """The Frictionless Table Schema of the rows."""
+    fields = []
+    for name, type_, title, description, allowed in FIELDS:
+        field = {"name": name, "type": type_, "title": title, "description": description}
+        constraints = {}
+        if name in ("soort", "nr", "wijk", "onderwerp", "status", "op_tijd"):
+            constraints["required"] = True
+        if allowed:
+            constraints["enum"] = list(allowed)
+        if constraints:
+            field["constraints"] = constraints
+        fields.append(field)
+    return {"fields": fields, "missingValues": [""]}
+
+
+def data_package(period: Period, *, rows: int, revised: bool = False) -> dict:
+    """The ``datapackage.json`` for a period's open data."""
+    schema = table_schema()
+    return {
+        "name": f"wijkopvolging-overzicht-{period.slug.replace('_', '-')}",
+        "title": overview_title(period, revised=revised),
+        "description": (
+            "Alle Vragen uit de Wijk en ongevraagde adviezen van de Rotterdamse wijkraden "
+            "die op de peildatum open stonden en alle die in de periode zijn beantwoord, "
+            "met de verantwoordelijke wethouder en of ze op tijd zijn beantwoord. Dezelfde "
+            "regels als het overzicht bij de raadsinformatiebrief. Zonder persoonsgegevens."),
+        "language": "nl",
+        "licenses": [LICENSE],
+        "publisher": "Gemeente Rotterdam",
+        "periode": {"van": period.start.isoformat(), "tot_en_met": period.peildatum.isoformat(),
+                    "label": period.label},
+        "peildatum": period.peildatum.isoformat(),
+        "herziene_versie": bool(revised),
+        "resources": [
+            {"name": "overzicht", "path": CSV_NAME, "profile": "tabular-data-resource",
+             "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+             "title": "Overzicht (CSV)", "rows": rows,
+             "dialect": {"delimiter": ",", "header": True}, "schema": schema},
+            # Frictionless reads JSON tables only with an extra (ijson); as a data
+            # resource it is checked as JSON, and the tests compare its rows with the CSV.
+            {"name": "overzicht-json", "path": JSON_NAME, "profile": "data-resource",
+             "format": "json", "mediatype": "application/json", "encoding": "utf-8",
+             "title": "Overzicht (JSON)",
+             "description": "Dezelfde rijen als overzicht.csv, als lijst van objecten met "
+                            "de velden en typen van het schema van overzicht.csv."},
+        ],
+    }
+
+
+def write_open_data(report, period: Period, *, folder: Path | str,
+                    revised: bool = False) -> list[Path]:
+    """Write the period's open data into ``folder`` (the ``open-data`` folder): the CSV,
+    the JSON and the data package, each atomically. Returns the three paths."""
+    folder = Path(folder)
+    rows = public_rows(report)
+    package = data_package(period, rows=len(rows), revised=revised)
+    return [
+        write_atomic(folder / CSV_NAME, csv_bytes(rows)),
+        write_atomic(folder / JSON_NAME, json_bytes(rows)),
+        write_atomic(folder / PACKAGE_NAME,
+                     (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode()),
+    ]

@@ -1,0 +1,223 @@
+"""The overview as one accessible web page: ``<period folder>/overzicht.html``.
+
+One self-contained file: the styles and the script are inline, there are no images,
+fonts or other requests (a Content-Security-Policy says so to the browser), and the page
+is complete without JavaScript. With JavaScript on, four selection lists filter the table
+per gebied, wijk, wethouder and status, and a live region says how many rows are shown.
+
+Dutch, for WCAG 2.1 AA: ``lang="nl"``, landmarks (header, nav, main, footer), a skip
+link, headings in order, tables with a caption and ``th scope``, labelled form fields,
+a visible keyboard focus, text contrast of at least 4.5:1, and status as words (never
+by colour alone). The rows are the Word overview's (``overview.overview_items``), the
+figures the letter's (``figures.compute_figures``) and the trend the letter's.
+Byte-identical for the same input.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+from wijkopvolging.atomic import write_atomic
+from wijkopvolging.documents.overview import overview_items, overview_title
+from wijkopvolging.figures import compute_figures
+from wijkopvolging.labels import KIND_LABELS, STATUS_LABELS, format_date_nl
+from wijkopvolging.periods import Period
+
+PAGE_NAME = "overzicht.html"
+
+# (header, OverviewItem field or "soort"); the filters name their column by field.
+COLUMNS = (
+    ("Soort", "soort"), ("Nr.", "nr"), ("Gebied", "gebied"), ("Wijk", "wijk"),
+    ("Onderwerp", "onderwerp"), ("Datum gesteld of ontvangen", "datum_gesteld"),
+    ("Wethouder", "wethouder"), ("Uiterste datum", "uiterste_datum"),
+    ("Datum beantwoord", "datum_beantwoord"), ("Status", "status"), ("Op tijd", "op_tijd"),
+    ("Tussenbericht", "tussenbericht"),
+)
+FILTERS = (("gebied", "Gebied"), ("wijk", "Wijk"), ("wethouder", "Wethouder"),
+           ("status", "Status"))
+CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+       "base-uri 'none'; form-action 'none'")
+
+STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#1a1a1a;
+background:#fff;margin:0;line-height:1.5}
+header,main,footer,nav{padding:0 1.5rem;max-width:90rem;margin:0 auto}
+header{border-bottom:4px solid #00558c;padding-bottom:.5rem}
+a{color:#00558c}a:focus,select:focus,button:focus{outline:3px solid #b34a00;outline-offset:2px}
+.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem}
+.cijfers{display:flex;flex-wrap:wrap;gap:1rem;padding:0;list-style:none}
+.cijfers li{border:1px solid #767676;padding:.5rem 1rem;min-width:10rem}
+.cijfers strong{display:block;font-size:1.6rem}
+table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}
+caption{text-align:left;font-weight:bold;padding:.25rem 0}
+th,td{border:1px solid #767676;padding:.25rem .4rem;text-align:left;vertical-align:top}
+thead th{background:#e8eef4}
+td.getal{text-align:right}
+form{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-end;margin:1rem 0}
+label{display:block;font-weight:bold}
+select,button{font:inherit;padding:.3rem;border:1px solid #1a1a1a;background:#fff;color:#1a1a1a}
+.verlopen{font-weight:bold}
+"""
+
+SCRIPT = """
+(function () {
+  var form = document.getElementById('filters');
+  var table = document.getElementById('overzicht-tabel');
+  var count = document.getElementById('aantal');
+  var rows = table.tBodies[0].rows;
+  var columns = {};
+  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (cell, index) {
+    columns[cell.getAttribute('data-veld')] = index;
+  });
+  var selects = form.querySelectorAll('select');
+  function apply() {
+    var wanted = [];
+    Array.prototype.forEach.call(selects, function (select) {
+      if (select.value) { wanted.push([columns[select.name], select.value]); }
+    });
+    var shown = 0;
+    for (var i = 0; i < rows.length; i++) {
+      var cells = rows[i].cells, show = true;
+      for (var j = 0; j < wanted.length && show; j++) {
+        show = cells[wanted[j][0]].textContent === wanted[j][1];
+      }
+      rows[i].hidden = !show;
+      if (show) { shown++; }
+    }
+    count.textContent = shown + ' van ' + rows.length + ' vragen en adviezen getoond';
+  }
+  Array.prototype.forEach.call(selects, function (select) {
+    select.addEventListener('change', apply);
+  });
+  form.addEventListener('submit', function (event) { event.preventDefault(); apply(); });
+  form.addEventListener('reset', function () { setTimeout(apply, 0); });
+  form.hidden = false;
+  apply();
+})();
+"""
+
+
+def _options(values) -> str:
+    return "".join(f"<option>{escape(v)}</option>"
+                   for v in sorted(set(values), key=lambda v: (v.casefold(), v)))
+
+
+def _trend_table(trend) -> str:
+    rows = "".join(
+        f"<tr><th scope=\"row\">{escape(p.label)}</th><td class=\"getal\">{p.answered}</td>"
+        f"<td class=\"getal\">{p.answered_on_time} ({escape(p.on_time_pct)})</td>"
+        f"<td class=\"getal\">{p.open_overdue}</td>"
+        f"<td class=\"getal\">{p.advies_tussenbericht}</td></tr>"
+        for p in trend.points)
+    return (
+        "<table><caption>Ontwikkeling per periode, oudste eerst</caption><thead><tr>"
+        "<th scope=\"col\">Periode</th><th scope=\"col\">Beantwoord in periode</th>"
+        "<th scope=\"col\">Waarvan op tijd</th><th scope=\"col\">Open, termijn verlopen "
+        "op peildatum</th><th scope=\"col\">Adviezen met tussenbericht</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>")
+
+
+def render_webpage(report, period: Period, *, trend, kenmerk: str,
+                   revised: bool = False) -> str:
+    """The page as a string (see the module docstring)."""
+    figures = compute_figures(report, period)
+    total, advies = figures.total, figures.kind("advies")
+    items = [item for kind_items in overview_items(report).values() for item in kind_items]
+    title = overview_title(period, revised=revised)
+    overdue_label = STATUS_LABELS["open_verlopen"]
+
+    body_rows = []
+    for item in items:
+        texts = {field: item.text(field) for _, field in COLUMNS if field != "soort"}
+        texts["soort"] = KIND_LABELS[item.kind]
+        cells = "".join(
+            f'<td class="verlopen">{escape(texts[field])}</td>'
+            if field == "status" and texts[field] == overdue_label
+            else f"<td>{escape(texts[field])}</td>"
+            for _, field in COLUMNS)
+        body_rows.append(f"<tr>{cells}</tr>")
+    header = "".join(f'<th scope="col" data-veld="{field}">{escape(name)}</th>'
+                     for name, field in COLUMNS)
+    filters = "".join(
+        f'<div><label for="filter-{name}">{label}</label>'
+        f'<select id="filter-{name}" name="{name}"><option value="">Alle</option>'
+        f"{_options(getattr(i, name) for i in items)}</select></div>"
+        for name, label in FILTERS)
+    figures_list = "".join(
+        f"<li><strong>{value}</strong> {escape(text)}</li>" for value, text in (
+            (total.items, "vragen en adviezen in het overzicht"),
+            (total.answered, "beantwoord in de periode"),
+            (escape(total.on_time_pct), "daarvan op tijd beantwoord"),
+            (total.open_within_term, "open binnen de termijn op de peildatum"),
+            (total.open_overdue, "open met verlopen termijn op de peildatum"),
+            (advies.tussenbericht_sent, "ongevraagde adviezen met een tussenbericht"),
+        ))
+    revised_note = ("<p><strong>Herziene versie.</strong> Deze pagina vervangt de eerder "
+                    "gepubliceerde versie.</p>") if revised else ""
+    return f"""<!DOCTYPE html>
+<html lang="nl">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)}</title>
+<style>{STYLE}</style>
+</head>
+<body>
+<a class="skip" href="#overzicht">Direct naar het overzicht</a>
+<header>
+<p>Gemeente Rotterdam · bijlage bij de raadsinformatiebrief, ons kenmerk {escape(kenmerk)}</p>
+<h1>{escape(title)}</h1>
+{revised_note}<p>Peildatum: {format_date_nl(period.peildatum)}. Alle Vragen uit de Wijk en
+ongevraagde adviezen van de wijkraden die op de peildatum open stonden en alle die in de
+periode zijn beantwoord. De reactietermijn is zes weken, tenzij anders is afgesproken.</p>
+</header>
+<nav aria-label="Op deze pagina">
+<ul><li><a href="#kerncijfers">Kerncijfers</a></li><li><a href="#ontwikkeling">Ontwikkeling
+over de laatste perioden</a></li><li><a href="#overzicht">Overzicht</a></li>
+<li><a href="open-data/overzicht.csv">Open data (CSV)</a></li></ul>
+</nav>
+<main>
+<section aria-labelledby="kerncijfers">
+<h2 id="kerncijfers">Kerncijfers over {escape(period.label)}</h2>
+<ul class="cijfers">{figures_list}</ul>
+</section>
+<section aria-labelledby="ontwikkeling">
+<h2 id="ontwikkeling">Ontwikkeling over de laatste perioden</h2>
+<p>{escape(trend.note)} {escape(trend.as_reported)}</p>
+{_trend_table(trend)}
+</section>
+<section aria-labelledby="overzicht">
+<h2 id="overzicht">Overzicht</h2>
+<form id="filters" hidden aria-label="Filter het overzicht">
+{filters}
+<div><button type="reset">Alle filters wissen</button></div>
+</form>
+<p id="aantal" role="status">{len(items)} vragen en adviezen</p>
+<table id="overzicht-tabel">
+<caption>Vragen uit de Wijk en ongevraagde adviezen, {escape(period.label)}, per gebied en
+wijk</caption>
+<thead><tr>{header}</tr></thead>
+<tbody>
+{chr(10).join(body_rows)}
+</tbody>
+</table>
+</section>
+</main>
+<footer>
+<p>De gegevens staan ook als open data (CC0) in de map <a href="open-data/overzicht.csv">
+open-data</a>: overzicht.csv, overzicht.json en datapackage.json. Het overzicht bevat geen
+persoonsgegevens.</p>
+</footer>
+<script>{SCRIPT}</script>
+</body>
+</html>
+"""
+
+
+def write_webpage(report, period: Period, *, path: Path | str, trend, kenmerk: str,
+                  revised: bool = False) -> Path:
+    """Write the page to ``path`` atomically and return it."""
+    html = render_webpage(report, period, trend=trend, kenmerk=kenmerk, revised=revised)
+    return write_atomic(Path(path), html.encode("utf-8"))
