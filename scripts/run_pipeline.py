@@ -171,6 +171,62 @@ def record_real_start(dag_id: str, logical_date: dt.datetime, started_at: dt.dat
         ).values(start_date=started_at, queued_at=started_at))
 
 
+def fill_demo_sources(config, until: dt.date, *, quiet: bool = False) -> None:
+    """(Re)fill the demo sources with what was registered up to ``until``."""
+    from demo.exports import write_demo_exports
+    from demo.registrations import fill_demo_source
+
+    for source in config.sources:
+        if not source.options.get("demo"):
+            continue
+        if source.type == "sql":
+            count = fill_demo_source(source.options["url"], until=until)
+            if not quiet:
+                print(f"Demo source {source.name!r}: {count} registrations up to "
+                      f"{until:%d-%m-%Y}")
+        elif source.type == "file":
+            paths = write_demo_exports(source.options["folder"], until=until)
+            if not quiet:
+                print(f"Demo source {source.name!r}: {', '.join(p.name for p in paths)}")
+
+
+def ingest_history(config, period: Period) -> None:
+    """Give the letter's trend its earlier periods: for each of the five periods before
+    ``period`` that the warehouse knows nothing about yet, fill the demo sources as they
+    were at that period's end and run the ingest steps as of then (oldest first, as the
+    daily ingest would have). The same step functions the ingest DAG's tasks call, in
+    this process: Airflow's runner would add about half a minute per period."""
+    from wijkopvolging.ingest import (
+        extract_source,
+        load_source,
+        validate_source,
+        write_ingest_report,
+    )
+    from wijkopvolging.trend import trend_periods
+    from wijkopvolging.warehouse import open_warehouse
+
+    with open_warehouse(config.warehouse_url) as warehouse:
+        missing = [p for p in trend_periods(period)[:-1]
+                   if warehouse.snapshot(report_as_of(p)).empty]
+    if not missing:
+        return
+    started = time.monotonic()
+    for earlier in missing:
+        fill_demo_sources(config, earlier.peildatum, quiet=True)
+        end = ingest_at(earlier.end)
+        run_id = f"make_run_history__{end.isoformat()}"
+        for source in config.sources:
+            extract_source(config, source.name, run_id=run_id,
+                           data_interval_start=end - dt.timedelta(days=1),
+                           data_interval_end=end)
+            validate_source(config, source.name, run_id=run_id, data_interval_end=end)
+            load_source(config, source.name, run_id=run_id, data_interval_end=end)
+        write_ingest_report(config, run_id=run_id, data_interval_end=end)
+    print(f"→ history for the trend: ingested as of the end of {len(missing)} earlier "
+          f"period(s), {missing[0].label} to {missing[-1].label}, in "
+          f"{time.monotonic() - started:.0f} s", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--period", help="first month of the period, e.g. 2025-09")
@@ -192,19 +248,9 @@ def main() -> None:
 
     print(f"Periode: {period.label} (peildatum {period.peildatum:%d-%m-%Y})")
     if not args.no_demo:
-        from demo.exports import write_demo_exports
-        from demo.registrations import fill_demo_source
-
-        for source in config.sources:
-            if not source.options.get("demo"):
-                continue
-            if source.type == "sql":
-                count = fill_demo_source(source.options["url"], until=period.peildatum)
-                print(f"Demo source {source.name!r}: {count} registrations up to "
-                      f"{period.peildatum:%d-%m-%Y}")
-            elif source.type == "file":
-                paths = write_demo_exports(source.options["folder"], until=period.peildatum)
-                print(f"Demo source {source.name!r}: {', '.join(p.name for p in paths)}")
+        # Real sources cannot be rewound; the demo can, so the trend has a history.
+        ingest_history(config, period)
+        fill_demo_sources(config, period.peildatum)
 
     log_dir = Path(os.environ.get("AIRFLOW_HOME", ROOT / ".airflow")) / "make-run"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -241,6 +287,16 @@ def main() -> None:
     if data_docs.exists():
         print(f"GX Data Docs:         {data_docs}")
     print(f"Manifest:             {folder / 'manifest.json'}")
+    trend = manifest.get("trend", [])
+    print(f"Trend in de brief:    {len(trend)} periode(n), "
+          f"{trend[0]['label'] if trend else '-'} t/m {period.label} "
+          f"(raadsinformatiebrief, 'Ontwikkeling over de laatste perioden')")
+    afschriften = folder / "wijkraden"
+    count = len(list(afschriften.glob("*.docx")))
+    print(f"Afschriften:          {count} wijkraad/wijkraden in {afschriften}")
+    print(f"Open data:            {folder / 'open-data' / 'datapackage.json'} "
+          "(overzicht.csv, overzicht.json)")
+    print(f"Webpagina:            {folder / 'overzicht.html'}")
     week = week_folder(config.output_dir, monday)
     lists = json.loads((week / "manifest.json").read_text())["lists"]
     print(f"Signalering:          {len(lists)} lijst(en) in {week}")
