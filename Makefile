@@ -14,6 +14,11 @@ PROD_STAMP := $(VENV)/.installed-prod-$(shell cat requirements.lock 2>/dev/null 
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.lock requirements-dev.lock 2>/dev/null | sha256sum | cut -c1-16)
 SYNC = $(VENV)/bin/uv pip sync --python $(VENV)/bin/python --compile-bytecode --require-hashes
 PERIOD ?=
+# axe-core (accessibility rules) for the web page's browser test, from the npm registry,
+# pinned, in a git-ignored folder; injected into the page by Playwright.
+AXE_VERSION := 4.10.3
+AXE := .node/axe-core-$(AXE_VERSION)/node_modules/axe-core/axe.min.js
+export WIJKOPVOLGING_AXE := $(CURDIR)/$(AXE)
 
 export AIRFLOW_HOME := $(CURDIR)/.airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
@@ -62,8 +67,15 @@ $(AIRFLOW_HOME)/.migrated: requirements.lock | $(PROD_STAMP)
 run: $(PROD_STAMP) $(AIRFLOW_HOME)/.migrated
 	$(VENV)/bin/python scripts/run_pipeline.py $(if $(PERIOD),--period $(PERIOD))
 
-test: $(DEV_STAMP) $(AIRFLOW_HOME)/.migrated
+test: $(DEV_STAMP) $(AIRFLOW_HOME)/.migrated $(AXE)
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# Without npm the browser test says how to get it (and fails under CI=true).
+$(AXE):
+	@if command -v npm >/dev/null; then \
+	  npm install --silent --no-audit --no-fund --no-package-lock \
+	    --prefix .node/axe-core-$(AXE_VERSION) axe-core@$(AXE_VERSION) >/dev/null; \
+	else echo "npm not found: the web page's accessibility test will be skipped"; fi
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check dags plugins demo scripts tests
@@ -83,4 +95,4 @@ lock: | $(VENV)/bin/uv
 	$(VENV)/bin/uv pip compile requirements-dev.txt --python-version 3.11 --generate-hashes -o requirements-dev.lock
 
 clean:
-	rm -rf .airflow .data output .gx .bench
+	rm -rf .airflow .data output .gx .bench .node

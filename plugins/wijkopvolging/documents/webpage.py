@@ -40,6 +40,7 @@ CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline
        "base-uri 'none'; form-action 'none'")
 
 STYLE = """
+[hidden]{display:none!important}
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#1a1a1a;
 background:#fff;margin:0;line-height:1.5}
 header,main,footer,nav{padding:0 1.5rem;max-width:90rem;margin:0 auto}
