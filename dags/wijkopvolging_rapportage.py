@@ -3,16 +3,19 @@
 
 Every two months, after a period ends (January–February, March–April, …): take the
 period's items from the warehouse as of its end, stop if any would publish personal data,
-compute for each whether it was answered on time, and render the raadsinformatiebrief and
-its overview (Word and PDF) as a **concept** for the college: marked "concept" on every
-page, in `<output>/<YYYY-MM>_<YYYY-MM>/concept/` and mailed to `approval.to`.
+compute for each whether it was answered on time, and render the raadsinformatiebrief (with
+the trend over the last six periods) and its overview (Word and PDF) as a **concept** for
+the college: marked "concept" on every page, in `<output>/<YYYY-MM>_<YYYY-MM>/concept/`
+and mailed to `approval.to`. The concept holds no publications yet.
 
 The run then **waits for the college's decision** (task `college_approval`, state
 *awaiting input*): the secretariat answers under *Required actions* with the outcome, the
 date of the college decision and the kenmerk. On approval the final set is rendered from
-the same snapshot with that date and kenmerk and delivered to the griffie: the drop folder
-and, when the Airflow connection `smtp_griffie` exists, e-mail. On rejection nothing goes
-to the griffie and the run ends successfully. No answer: a reminder after
+the same snapshot with that date and kenmerk, with the publications beside it (the open
+data, the web page and an afschrift per wijkraad), and delivered to the griffie: the drop
+folder and, when the Airflow connection `smtp_griffie` exists, e-mail; then each
+wijkraad's afschrift goes to its gebiedsorganisatie. On rejection nothing goes to the
+griffie or the wijkraden and the run ends successfully. No answer: a reminder after
 `approval.reminder_after_days`, a failure (alerting operations) at `approval.timeout_days`.
 
 Trigger by hand for a re-issue: `periode` is the first month (`2025-09`); the documents
@@ -164,11 +167,26 @@ def wijkopvolging_rapportage():
                 force=bool((params or {}).get("force_delivery")))
         return log_outcome("deliver", result)
 
+    @task(**RETRY_WITH_BACKOFF)
+    def deliver_wijkraden(period: str, run_id=None) -> dict:
+        """Each wijkraad's afschrift (in the drop folder) to its gebiedsorganisatie, once
+        per recipient through the delivery ledger; nothing without the SMTP connection."""
+        from wijkopvolging.periods import Period
+        from wijkopvolging.wijkraden import deliver_afschriften
+
+        with fail_clearly("levering aan de wijkraden"):
+            result = deliver_afschriften(load_settings(), Period.parse(period), run_id=run_id)
+        print(f"Afschriften wijkraden: {result['sent']} verstuurd, "
+              f"{result['unchanged']} ongewijzigd; map {result['folder']}")
+        return result
+
     period = resolve_period()
     checked = snapshot(period) >> publication_gate(period)
     made = concept(period)
     checked >> timeliness(period) >> made >> college_approval
-    deliver(period, documents(period, college_approval.output))
+    # Skipped with documents and deliver when the college rejects: only an approved set
+    # that reached the drop folder goes to the wijkraden.
+    deliver(period, documents(period, college_approval.output)) >> deliver_wijkraden(period)
 
 
 wijkopvolging_rapportage()

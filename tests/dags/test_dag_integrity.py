@@ -69,6 +69,7 @@ def test_signalering_runs_monday_seven_oclock_with_a_one_week_interval(dagbag):
 def test_tasks_that_touch_sources_or_smtp_retry_at_least_twice_with_backoff(dagbag):
     for dag_id, task_id in (("wijkopvolging_ingest", "extract"),
                             ("wijkopvolging_rapportage", "deliver"),
+                            ("wijkopvolging_rapportage", "deliver_wijkraden"),
                             ("wijkopvolging_signalering", "deliver")):
         task = dagbag.get_dag(dag_id).get_task(task_id)
         assert task.retries >= 2, (dag_id, task_id)
