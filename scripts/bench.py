@@ -4,10 +4,13 @@
 
 For each size, the demo generator (scaled, one report period) fills a SQL source, and the
 real stages run on it: extract (SQLite, and PostgreSQL when it is reachable), validate,
-load, snapshot, timeliness, letter, overview, PDF. Prints seconds, peak memory (the
-process's resident set during the stage) and items per second per stage, each stage's
-100k/10k ratio, the import time of each DAG file, and the overview generator against the
-naive python-docx approach. Writes the figures to .bench/results.json.
+load, snapshot, timeliness, the trend (five earlier snapshots), letter, overview, the
+afschriften per wijkraad, open data, the web page (its size and render time in Debian's
+Chromium), PDF (letter, overview and afschriften in one LibreOffice call). Prints
+seconds, peak memory (the process's resident set during the stage) and items per second
+per stage, each stage's 100k/10k ratio, the import time of each DAG file, and the
+overview generator against the naive python-docx approach. Writes the figures to
+.bench/results.json.
 """
 
 from __future__ import annotations
@@ -94,10 +97,14 @@ def run_size(n: int, tmp: Path, pdf_max: int) -> None:
     from demo.registrations import fill_demo_source
     from wijkopvolging.config import SourceConfig, load_config
     from wijkopvolging.documents import convert_to_pdf, render_letter, render_overview
+    from wijkopvolging.documents.afschrift import render_afschriften
+    from wijkopvolging.documents.opendata import write_open_data
+    from wijkopvolging.documents.webpage import write_webpage
     from wijkopvolging.periods import Period, select_for_report
     from wijkopvolging.reference import ReferenceData
     from wijkopvolging.sources import extract
     from wijkopvolging.timeliness import apply_timeliness
+    from wijkopvolging.trend import compute_trend
     from wijkopvolging.validation import validate_extract
     from wijkopvolging.warehouse import open_warehouse
 
@@ -151,22 +158,80 @@ def run_size(n: int, tmp: Path, pdf_max: int) -> None:
             bad = set(findings.loc[findings["severity"] == "error", "row_no"].astype(int))
             warehouse.load_versions("bench", demo.name, as_of, items[~items["row_no"].isin(bad)],
                                     full_extract=True)
+        with stage("history_setup", count):  # setup: the trend's five earlier period ends
+            from wijkopvolging.schedules import report_as_of
+            from wijkopvolging.trend import trend_periods
+
+            for earlier in trend_periods(period)[:-1]:
+                warehouse.load_versions(f"bench-{earlier.slug}", demo.name,
+                                        report_as_of(earlier),
+                                        items[~items["row_no"].isin(bad)], full_extract=True)
         with stage("snapshot", count):
             report = select_for_report(warehouse.snapshot(as_of), period)
             report["gebied"] = report["wijk"].map(reference.gebied_of)
         with stage("timeliness", len(report)):
             report = apply_timeliness(report, period.peildatum,
                                       config.settings.timeliness)
+        with stage("trend", count):  # five earlier snapshots, as reported
+            trend = compute_trend(config, period, report, warehouse=warehouse)
     with stage("letter", len(report)):
         letter = render_letter(report, period, kenmerk="BENCH", letter_date=period.end,
-                               quarantine_by_reason={}, path=folder / "brief.docx")
+                               quarantine_by_reason={}, trend=trend,
+                               path=folder / "brief.docx")
     with stage("overview", len(report)):
         overview = render_overview(report, period, path=folder / "overzicht.docx")
+    with stage("afschriften", len(report)):
+        afschriften = render_afschriften(report, period, folder=folder / "wijkraden",
+                                         kenmerk="BENCH")
+    with stage("open_data", len(report)):
+        write_open_data(report, period, folder=folder / "open-data")
+    with stage("webpage", len(report)):
+        page = write_webpage(report, period, path=folder / "overzicht.html", trend=trend,
+                             kenmerk="BENCH")
+    measure_webpage(page, len(report))
     if len(report) <= pdf_max:
-        with stage("pdf", len(report)):
-            convert_to_pdf([letter, overview], folder)
+        with stage("pdf", len(report)):  # letter, overview and every afschrift: one call
+            convert_to_pdf([letter, overview, *afschriften], folder)
     else:
         print(f"  {'pdf':<18} skipped (more than --pdf-max {pdf_max:,} items)")
+
+
+def measure_webpage(path: Path, rows: int) -> None:
+    """The web page's size, and how long Debian's Chromium takes to load and render it
+    (navigation start to the load event, the filter script included) and to filter on
+    one wijk. Skipped without Chromium."""
+    size_mb = path.stat().st_size / 2**20
+    chromium = Path("/usr/bin/chromium")
+    record = {"stage": "webpage_in_chromium", "items": rows, "size_mb": round(size_mb, 2),
+              "peak_mb": None, "seconds": None}
+    if chromium.exists():
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(chromium),
+                                                 args=["--no-sandbox"])
+            try:
+                page = browser.new_page()
+                started = time.perf_counter()
+                page.goto(path.as_uri(), wait_until="load")
+                page.evaluate("() => new Promise(r => requestAnimationFrame(() => "
+                              "requestAnimationFrame(r)))")  # painted
+                record["seconds"] = round(time.perf_counter() - started, 3)
+                record["load_event_ms"] = page.evaluate(
+                    "() => { const n = performance.getEntriesByType('navigation')[0]; "
+                    "return Math.round(n.loadEventEnd - n.startTime); }")
+                wijk = page.evaluate("() => document.querySelector('#filter-wijk')"
+                                     ".options[1].value")
+                started = time.perf_counter()
+                page.select_option("#filter-wijk", wijk)
+                record["filter_seconds"] = round(time.perf_counter() - started, 3)
+            finally:
+                browser.close()
+    RESULTS.append(record)
+    shown = (f"{record['seconds']:.2f} s to render (load event {record['load_event_ms']} ms),"
+             f" filter {record['filter_seconds']:.2f} s" if record["seconds"] is not None
+             else "not rendered: /usr/bin/chromium missing")
+    print(f"  {'webpage size':<18} {size_mb:8.2f} MB  {shown}", flush=True)
 
 
 def dag_import_times() -> None:
@@ -222,7 +287,7 @@ def ratios(sizes: list[int]) -> None:
     for name in dict.fromkeys(r["stage"] for r in RESULTS):
         small = [r for (s, _), r in by.items() if s == name and r.get("size") == 10_000]
         large = [r for (s, _), r in by.items() if s == name and r.get("size") == 100_000]
-        if small and large and small[0]["seconds"]:
+        if small and large and small[0]["seconds"] and large[0]["seconds"] is not None:
             ratio = large[0]["seconds"] / small[0]["seconds"]
             RESULTS.append({"stage": f"{name} 100k/10k", "items": 100_000,
                             "seconds": None, "peak_mb": None, "ratio": round(ratio, 1)})
@@ -248,9 +313,11 @@ def main() -> None:
             run_size(n, Path(tmp), args.pdf_max)
             for result in RESULTS[first:]:
                 result["size"] = n
-            pipeline = [r for r in RESULTS[first:] if r["stage"] not in ("generate", "pdf")]
+            pipeline = [r for r in RESULTS[first:] if r["seconds"] is not None
+                        and r["stage"] not in ("generate", "history_setup", "pdf",
+                                               "webpage_in_chromium")]
             total = sum(r["seconds"] for r in pipeline)
-            peak = max(r["peak_mb"] for r in RESULTS[first:])
+            peak = max(r["peak_mb"] for r in RESULTS[first:] if r["peak_mb"] is not None)
             RESULTS.append({"stage": "all_stages_without_pdf", "items": n, "size": n,
                             "seconds": round(total, 3), "peak_mb": peak})
             print(f"  {'all (without pdf)':<18} {total:8.2f} s  {peak:8.0f} MB")

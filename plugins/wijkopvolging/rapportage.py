@@ -209,6 +209,7 @@ def write_documents(config: Config, period: Period, *, run_id: str, folder: Path
         write_overview_xlsx,
     )
     from wijkopvolging.documents.afschrift import render_afschriften
+    from wijkopvolging.documents.overview import overview_items, overview_text_tables
     from wijkopvolging.trend import compute_trend
 
     with open_warehouse(config.warehouse_url) as warehouse:
@@ -233,14 +234,17 @@ def write_documents(config: Config, period: Period, *, run_id: str, folder: Path
                                quarantine_by_reason=quarantined, revised=revised,
                                concept=concept, trend=trend, path=staging / LETTER_NAME)
         overview = render_overview(report, period, revised=revised, concept=concept,
-                                   path=staging / OVERVIEW_NAME)
+                                   path=staging / OVERVIEW_NAME,
+                                   rows=overview_text_tables(report))
         spreadsheet = write_overview_xlsx(report, period, revised=revised, concept=concept,
                                           path=staging / OVERVIEW_XLSX_NAME)
         # The publications (afschriften, open data, web page) come from the approved set
         # only: the concept is the college's to decide on, not yet public.
+        # The overview's rows, made once for the publications that show them.
+        items = None if concept else overview_items(report)
         afschriften = ([] if concept else render_afschriften(
             report, period, folder=staging / AFSCHRIFT_FOLDER, kenmerk=kenmerk_text,
-            revised=revised))
+            revised=revised, items=items))
         # One LibreOffice start for every PDF: starting it costs more than a conversion.
         all_pdfs = convert_to_pdf([letter, overview, *afschriften], staging)
         pdfs = all_pdfs[:2]
@@ -251,7 +255,7 @@ def write_documents(config: Config, period: Period, *, run_id: str, folder: Path
             os.replace(path, folder / path.name)
         publications = [] if concept else write_publications(
             report, period, folder=folder, staging=staging, trend=trend,
-            kenmerk=kenmerk_text, revised=revised)
+            kenmerk=kenmerk_text, revised=revised, items=items)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     files = [folder / p.name for p in files]
@@ -296,7 +300,7 @@ def write_documents(config: Config, period: Period, *, run_id: str, folder: Path
 
 
 def write_publications(report, period: Period, *, folder: Path, staging: Path, trend,
-                       kenmerk: str, revised: bool) -> list[str]:
+                       kenmerk: str, revised: bool, items: dict | None = None) -> list[str]:
     """Beside the griffie's set in ``folder``: the open data, the web page and the
     afschriften per wijkraad (rendered in ``staging``, PDFs included). Returns their
     paths relative to ``folder``, sorted."""
@@ -305,13 +309,13 @@ def write_publications(report, period: Period, *, folder: Path, staging: Path, t
     from wijkopvolging.documents.webpage import write_webpage
 
     paths = write_open_data(report, period, folder=folder / OPEN_DATA_FOLDER,
-                            revised=revised)
+                            revised=revised, items=items)
     paths.append(write_webpage(report, period, path=folder / WEBPAGE_NAME, trend=trend,
-                               kenmerk=kenmerk, revised=revised))
+                               kenmerk=kenmerk, revised=revised, items=items))
     afschriften = folder / AFSCHRIFT_FOLDER
     shutil.rmtree(afschriften, ignore_errors=True)  # a wijk without items keeps none
     os.replace(staging / AFSCHRIFT_FOLDER, afschriften)
     write_afschrift_manifest(report, period, folder=afschriften, kenmerk=kenmerk,
-                             revised=revised)
+                             revised=revised, items=items)
     paths.extend(sorted(afschriften.iterdir()))
     return sorted(str(p.relative_to(folder)) for p in paths)

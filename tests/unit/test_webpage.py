@@ -72,7 +72,8 @@ def test_page_has_landmarks_captions_and_column_headers(page_path):
     names = [tag for tag, _ in tags]
     for landmark in ("header", "nav", "main", "footer"):
         assert landmark in names
-    assert names.count("caption") == 2  # the trend and the overview
+    # the trend, then per kind and gebied one table, as in the Word overview
+    assert names.count("caption") == 1 + 6
     headers = [a for t, a in tags if t == "th"]
     assert headers and all(a.get("scope") in ("col", "row") for a in headers)
     labels = {a["for"] for t, a in tags if t == "label"}
@@ -162,21 +163,24 @@ def test_axe_finds_no_serious_or_critical_violations(browser, page_path):
 @pytest.mark.browser
 def test_choosing_a_wijk_shows_only_its_rows(browser, page_path):
     page, _ = open_page(browser, page_path)
-    table = page.locator("#overzicht-tabel tbody tr")
-    assert table.count() == 10
+    assert page.locator(".groep tbody tr").count() == 10
     page.get_by_label("Wijk", exact=True).select_option("Tarwewijk")
-    visible = page.locator("#overzicht-tabel tbody tr:not([hidden])")
+    visible = page.locator(".groep:not([hidden]) tbody tr:not([hidden])")
     assert visible.count() == 1
-    assert visible.first.locator("td").nth(3).inner_text() == "Tarwewijk"
+    assert visible.first.locator("td").nth(1).inner_text() == "Tarwewijk"
+    assert page.locator(".groep:not([hidden])").count() == 1  # Charlois, vragen
     assert page.locator("#aantal").inner_text() == "1 van 10 vragen en adviezen getoond"
 
     page.get_by_label("Wijk", exact=True).select_option("")
     page.get_by_label("Wethouder").select_option("Kasmi")
     page.get_by_label("Status").select_option("Open, termijn verlopen")
-    assert page.locator("#overzicht-tabel tbody tr:not([hidden])").count() == 2
+    assert page.locator(".groep:not([hidden]) tbody tr:not([hidden])").count() == 2
     page.get_by_role("button", name="Alle filters wissen").click()
-    page.wait_for_function("document.querySelectorAll('#overzicht-tabel tbody "
+    page.wait_for_function("document.querySelectorAll('.groep:not([hidden]) tbody "
                            "tr:not([hidden])').length === 10")
+    page.get_by_label("Gebied").select_option("Noord")
+    assert page.locator(".groep:not([hidden]) tbody tr:not([hidden])").count() == 2
+    assert page.locator("#aantal").inner_text() == "2 van 10 vragen en adviezen getoond"
 
 
 @pytest.mark.browser
@@ -194,5 +198,6 @@ def test_filters_are_reachable_by_keyboard(browser, page_path):
 @pytest.mark.browser
 def test_without_javascript_the_whole_table_shows_and_no_filters(browser, page_path):
     page, _ = open_page(browser, page_path, javascript=False)
-    assert page.locator("#overzicht-tabel tbody tr:visible").count() == 10
+    assert page.locator(".groep:not([hidden]) tbody tr:not([hidden])").count() == 10
     assert not page.locator("#filters").is_visible()
+    assert page.get_by_text("Advies jongerenhub SPOT").count() == 1

@@ -34,19 +34,20 @@ def afschrift_folder(period_folder: Path | str) -> Path:
     return Path(period_folder) / FOLDER
 
 
-def wijken_in_overview(report) -> dict[str, tuple[str, int]]:
+def wijken_in_overview(report, *, items: dict | None = None) -> dict[str, tuple[str, int]]:
     """Per wijk with items in the overview (as the overview spells it): its gebied and
-    number of rows, sorted by wijk."""
+    number of rows, sorted by wijk. ``items``: the report's ``overview_items`` when
+    already made."""
     out: dict[str, tuple[str, int]] = {}
-    for items in overview_items(report).values():
-        for item in items:
+    for kind_items in (overview_items(report) if items is None else items).values():
+        for item in kind_items:
             gebied, count = out.get(item.wijk, (item.gebied, 0))
             out[item.wijk] = (gebied, count + 1)
     return dict(sorted(out.items(), key=lambda kv: (kv[0].casefold(), kv[0])))
 
 
 def render_afschriften(report, period: Period, *, folder: Path | str, kenmerk: str,
-                       revised: bool = False) -> list[Path]:
+                       revised: bool = False, items: dict | None = None) -> list[Path]:
     """Render one Word afschrift per wijk with items into ``folder``; returns the paths.
     (PDFs: ``convert_to_pdf`` on all of them at once, into the same folder.)"""
     from wijkopvolging.signalering import slugify
@@ -54,23 +55,24 @@ def render_afschriften(report, period: Period, *, folder: Path | str, kenmerk: s
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     rows = overview_text_tables(report)  # once, not once per wijk
+    items = overview_items(report) if items is None else items
     return [render_overview(report, period, path=folder / f"{slugify(wijk)}.docx",
                             revised=revised, wijk=wijk, kenmerk=kenmerk, rows=rows)
-            for wijk in wijken_in_overview(report)]
+            for wijk in wijken_in_overview(report, items=items)]
 
 
 def write_afschrift_manifest(report, period: Period, *, folder: Path | str, kenmerk: str,
-                             revised: bool = False) -> dict:
+                             revised: bool = False, items: dict | None = None) -> dict:
     """List per wijk its afschrift files in ``folder`` (the Word file and, when made, the
     PDF) with checksums in ``manifest.json``; returns the manifest."""
     from wijkopvolging.signalering import slugify
 
     folder = Path(folder)
     entries = []
-    for wijk, (gebied, items) in wijken_in_overview(report).items():
+    for wijk, (gebied, count) in wijken_in_overview(report, items=items).items():
         slug = slugify(wijk)
         files = [p for p in (folder / f"{slug}.docx", folder / f"{slug}.pdf") if p.is_file()]
-        entries.append({"wijk": wijk, "gebied": gebied, "slug": slug, "items": items,
+        entries.append({"wijk": wijk, "gebied": gebied, "slug": slug, "items": count,
                         "files": {p.name: file_sha256(p) for p in files}})
     manifest = {"period": period.slug, "kenmerk": kenmerk, "revised": revised,
                 "afschriften": entries}

@@ -76,10 +76,13 @@ def open_data_folder(period_folder: Path | str) -> Path:
     return Path(period_folder) / FOLDER
 
 
-def public_rows(report) -> list[dict[str, str | int | dt.date | None]]:
+def public_rows(report, *, items: dict[str, list[OverviewItem]] | None = None
+                ) -> list[dict[str, str | int | dt.date | None]]:
     """The overview's rows as open data: kind first, then the overview's columns, in
-    the overview's order (all vragen, then all adviezen)."""
-    return [_record(item) for items in overview_items(report).values() for item in items]
+    the overview's order (all vragen, then all adviezen). ``items``: the report's
+    ``overview_items`` when already made."""
+    items = overview_items(report) if items is None else items
+    return [_record(item) for kind_items in items.values() for item in kind_items]
 
 
 def _record(item: OverviewItem) -> dict:
@@ -160,12 +163,12 @@ def data_package(period: Period, *, rows: int, revised: bool = False) -> dict:
     }
 
 
-def write_open_data(report, period: Period, *, folder: Path | str,
-                    revised: bool = False) -> list[Path]:
+def write_open_data(report, period: Period, *, folder: Path | str, revised: bool = False,
+                    items: dict[str, list[OverviewItem]] | None = None) -> list[Path]:
     """Write the period's open data into ``folder`` (the ``open-data`` folder): the CSV,
     the JSON and the data package, each atomically. Returns the three paths."""
     folder = Path(folder)
-    rows = public_rows(report)
+    rows = public_rows(report, items=items)
     package = data_package(period, rows=len(rows), revised=revised)
     return [
         write_atomic(folder / CSV_NAME, csv_bytes(rows)),

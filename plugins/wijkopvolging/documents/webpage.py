@@ -19,21 +19,21 @@ from html import escape
 from pathlib import Path
 
 from wijkopvolging.atomic import write_atomic
-from wijkopvolging.documents.overview import overview_items, overview_title
+from wijkopvolging.documents.overview import (
+    OVERVIEW_COLUMNS,
+    overview_items,
+    overview_title,
+)
 from wijkopvolging.figures import compute_figures
-from wijkopvolging.labels import KIND_LABELS, STATUS_LABELS, format_date_nl
+from wijkopvolging.labels import KIND_LABELS_PLURAL, STATUS_LABELS, format_date_nl
 from wijkopvolging.periods import Period
 
 PAGE_NAME = "overzicht.html"
 
-# (header, OverviewItem field or "soort"); the filters name their column by field.
-COLUMNS = (
-    ("Soort", "soort"), ("Nr.", "nr"), ("Gebied", "gebied"), ("Wijk", "wijk"),
-    ("Onderwerp", "onderwerp"), ("Datum gesteld of ontvangen", "datum_gesteld"),
-    ("Wethouder", "wethouder"), ("Uiterste datum", "uiterste_datum"),
-    ("Datum beantwoord", "datum_beantwoord"), ("Status", "status"), ("Op tijd", "op_tijd"),
-    ("Tussenbericht", "tussenbericht"),
-)
+# The Word overview's columns per kind (overview.OVERVIEW_COLUMNS), widths in % of the
+# table. The tables have a fixed layout and sit one per kind and gebied, each rendered
+# only when scrolled near (content-visibility): one automatic-layout table of 10,000
+# rows makes Chromium measure every cell again each time the parser hands it more rows.
 FILTERS = (("gebied", "Gebied"), ("wijk", "Wijk"), ("wethouder", "Wethouder"),
            ("status", "Status"))
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
@@ -51,6 +51,8 @@ a{color:#00558c}a:focus,select:focus,button:focus{outline:3px solid #b34a00;outl
 .cijfers li{border:1px solid #767676;padding:.5rem 1rem;min-width:10rem}
 .cijfers strong{display:block;font-size:1.6rem}
 table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}
+.groep table{table-layout:fixed;width:100%;overflow-wrap:break-word}
+.groep{content-visibility:auto;contain-intrinsic-size:auto 40rem}
 caption{text-align:left;font-weight:bold;padding:.25rem 0}
 th,td{border:1px solid #767676;padding:.25rem .4rem;text-align:left;vertical-align:top}
 thead th{background:#e8eef4}
@@ -64,29 +66,44 @@ select,button{font:inherit;padding:.3rem;border:1px solid #1a1a1a;background:#ff
 SCRIPT = """
 (function () {
   var form = document.getElementById('filters');
-  var table = document.getElementById('overzicht-tabel');
   var count = document.getElementById('aantal');
-  var rows = table.tBodies[0].rows;
-  var columns = {};
-  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (cell, index) {
-    columns[cell.getAttribute('data-veld')] = index;
+  var groups = Array.prototype.map.call(document.querySelectorAll('.groep'), function (g) {
+    var columns = {};
+    Array.prototype.forEach.call(g.querySelectorAll('thead th'), function (th, i) {
+      columns[th.getAttribute('data-veld')] = i;
+    });
+    return {element: g, gebied: g.getAttribute('data-gebied'), columns: columns,
+            rows: g.querySelector('tbody').rows};
   });
+  var total = 0;
+  groups.forEach(function (g) { total += g.rows.length; });
   var selects = form.querySelectorAll('select');
   function apply() {
-    var wanted = [];
+    var wanted = [], gebied = '';
     Array.prototype.forEach.call(selects, function (select) {
-      if (select.value) { wanted.push([columns[select.name], select.value]); }
+      if (!select.value) { return; }
+      if (select.name === 'gebied') { gebied = select.value; }
+      else { wanted.push([select.name, select.value]); }
     });
     var shown = 0;
-    for (var i = 0; i < rows.length; i++) {
-      var cells = rows[i].cells, show = true;
-      for (var j = 0; j < wanted.length && show; j++) {
-        show = cells[wanted[j][0]].textContent === wanted[j][1];
+    groups.forEach(function (g) {
+      var visible = 0, inGebied = !gebied || g.gebied === gebied;
+      for (var i = 0; i < g.rows.length; i++) {
+        var cells = g.rows[i].cells, show = inGebied;
+        for (var j = 0; j < wanted.length && show; j++) {
+          show = cells[g.columns[wanted[j][0]]].textContent === wanted[j][1];
+        }
+        if (g.rows[i].hidden === show) { g.rows[i].hidden = !show; }  // only changes
+        if (show) { visible++; }
       }
-      rows[i].hidden = !show;
-      if (show) { shown++; }
-    }
-    count.textContent = shown + ' van ' + rows.length + ' vragen en adviezen getoond';
+      g.element.hidden = visible === 0;
+      shown += visible;
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('section.soort'), function (s) {
+      var groupsIn = s.querySelectorAll('.groep');
+      s.hidden = groupsIn.length > 0 && !s.querySelector('.groep:not([hidden])');
+    });
+    count.textContent = shown + ' van ' + total + ' vragen en adviezen getoond';
   }
   Array.prototype.forEach.call(selects, function (select) {
     select.addEventListener('change', apply);
@@ -94,7 +111,6 @@ SCRIPT = """
   form.addEventListener('submit', function (event) { event.preventDefault(); apply(); });
   form.addEventListener('reset', function () { setTimeout(apply, 0); });
   form.hidden = false;
-  apply();
 })();
 """
 
@@ -119,27 +135,53 @@ def _trend_table(trend) -> str:
         f"<tbody>{rows}</tbody></table>")
 
 
-def render_webpage(report, period: Period, *, trend, kenmerk: str,
-                   revised: bool = False) -> str:
-    """The page as a string (see the module docstring)."""
+def _kind_section(kind: str, items: list) -> str:
+    """A kind's heading and, per gebied, a heading and a table (as the Word overview)."""
+    label = KIND_LABELS_PLURAL[kind]
+    if not items:
+        return (f'<section class="soort" aria-label="{label}"><h3>{label}</h3>'
+                f"<p>Er staan geen {label[0].lower()}{label[1:]} in dit overzicht.</p>"
+                "</section>")
+    columns = OVERVIEW_COLUMNS[kind]
+    widths = [c.width_cm for c in columns]
+    colgroup = "".join(f'<col style="width:{100 * w / sum(widths):.1f}%">' for w in widths)
+    header = "".join(f'<th scope="col" data-veld="{c.field}">{escape(c.header)}</th>'
+                     for c in columns)
+    overdue = STATUS_LABELS["open_verlopen"]
+    by_gebied: dict[str, list] = {}
+    for item in items:
+        by_gebied.setdefault(item.gebied, []).append(item)
+    parts = [f'<section class="soort" aria-label="{label}"><h3>{label}</h3>']
+    for gebied, gebied_items in by_gebied.items():
+        rows = []
+        for item in gebied_items:
+            cells = []
+            for column in columns:
+                text = escape(item.text(column.field))
+                cells.append(f'<td class="verlopen">{text}</td>' if column.field == "status"
+                             and text == overdue else f"<td>{text}</td>")
+            rows.append(f"<tr>{''.join(cells)}</tr>")
+        parts.append(
+            f'<div class="groep" data-gebied="{escape(gebied)}"><h4>{escape(gebied)}</h4>'
+            f"<table><caption>{label}, gebied {escape(gebied)}</caption>"
+            f"<colgroup>{colgroup}</colgroup><thead><tr>{header}</tr></thead><tbody>\n"
+            + "\n".join(rows) + "\n</tbody></table></div>")
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def render_webpage(report, period: Period, *, trend, kenmerk: str, revised: bool = False,
+                   items: dict | None = None) -> str:
+    """The page as a string (see the module docstring). ``items``: the report's
+    ``overview_items`` when already made."""
     figures = compute_figures(report, period)
     total, advies = figures.total, figures.kind("advies")
-    items = [item for kind_items in overview_items(report).values() for item in kind_items]
+    items_by_kind = overview_items(report) if items is None else items
+    items = [item for kind_items in items_by_kind.values() for item in kind_items]
     title = overview_title(period, revised=revised)
-    overdue_label = STATUS_LABELS["open_verlopen"]
 
-    body_rows = []
-    for item in items:
-        texts = {field: item.text(field) for _, field in COLUMNS if field != "soort"}
-        texts["soort"] = KIND_LABELS[item.kind]
-        cells = "".join(
-            f'<td class="verlopen">{escape(texts[field])}</td>'
-            if field == "status" and texts[field] == overdue_label
-            else f"<td>{escape(texts[field])}</td>"
-            for _, field in COLUMNS)
-        body_rows.append(f"<tr>{cells}</tr>")
-    header = "".join(f'<th scope="col" data-veld="{field}">{escape(name)}</th>'
-                     for name, field in COLUMNS)
+    groups = "\n".join(_kind_section(kind, kind_items)
+                        for kind, kind_items in items_by_kind.items())
     filters = "".join(
         f'<div><label for="filter-{name}">{label}</label>'
         f'<select id="filter-{name}" name="{name}"><option value="">Alle</option>'
@@ -196,14 +238,7 @@ over de laatste perioden</a></li><li><a href="#overzicht">Overzicht</a></li>
 <div><button type="reset">Alle filters wissen</button></div>
 </form>
 <p id="aantal" role="status">{len(items)} vragen en adviezen</p>
-<table id="overzicht-tabel">
-<caption>Vragen uit de Wijk en ongevraagde adviezen, {escape(period.label)}, per gebied en
-wijk</caption>
-<thead><tr>{header}</tr></thead>
-<tbody>
-{chr(10).join(body_rows)}
-</tbody>
-</table>
+{groups}
 </section>
 </main>
 <footer>
@@ -218,7 +253,8 @@ persoonsgegevens.</p>
 
 
 def write_webpage(report, period: Period, *, path: Path | str, trend, kenmerk: str,
-                  revised: bool = False) -> Path:
+                  revised: bool = False, items: dict | None = None) -> Path:
     """Write the page to ``path`` atomically and return it."""
-    html = render_webpage(report, period, trend=trend, kenmerk=kenmerk, revised=revised)
+    html = render_webpage(report, period, trend=trend, kenmerk=kenmerk, revised=revised,
+                          items=items)
     return write_atomic(Path(path), html.encode("utf-8"))
