@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from tests.unit.report_frames import KENMERK, PERIOD, ROWS, report_frame
-from wijkopvolging.config import load_config
+from wijkopvolging.config import WijkradenConfig, load_config
 from wijkopvolging.documents.afschrift import (
     afschrift_folder,
     render_afschriften,
@@ -22,9 +22,9 @@ from wijkopvolging.wijkraden import deliver_afschriften
 def project(isolated_project, monkeypatch, smtp_server):
     monkeypatch.setenv("AIRFLOW_CONN_SMTP_GRIFFIE", smtp_server.connection_uri)
     config = load_config()
-    return dataclasses.replace(config, wijkraden={
-        "afschrift_address": "wijkraad.{slug}@example.org",
-        "afschrift": {"Tarwewijk": ["gebied.charlois@example.org"]}})
+    return dataclasses.replace(config, wijkraden=WijkradenConfig(
+        afschrift_address="wijkraad.{slug}@example.org",
+        afschrift={"Tarwewijk": ("gebied.charlois@example.org",)}))
 
 
 def publish(config, rows):

@@ -9,7 +9,9 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
+from tests.conftest import ROOT
 from tests.unit.report_frames import KENMERK, PERIOD, ROWS, render_both, report_frame
+from wijkopvolging.config import WijkradenConfig
 from wijkopvolging.documents.afschrift import (
     render_afschriften,
     wijken_in_overview,
@@ -101,10 +103,25 @@ def test_council_overview_has_no_afschrift_cover_text(tmp_path):
 
 
 def test_addresses_per_wijk_win_over_the_pattern():
-    settings = {"afschrift_address": "wijkraad.{slug}@example.org",
-                "afschrift": {"Pernis": ["gebied.pernis@example.org", "x@example.org"]}}
+    settings = WijkradenConfig(
+        afschrift_address="wijkraad.{slug}@example.org",
+        afschrift={"Pernis": ("gebied.pernis@example.org", "x@example.org")})
     assert afschrift_addresses(settings, "Pernis", "pernis") == (
         "gebied.pernis@example.org", "x@example.org")
     assert afschrift_addresses(settings, "Tarwewijk", "tarwewijk") == (
         "wijkraad.tarwewijk@example.org",)
-    assert afschrift_addresses({}, "Tarwewijk", "tarwewijk") == ()
+    assert afschrift_addresses(WijkradenConfig(), "Tarwewijk", "tarwewijk") == ()
+
+
+def test_wijkraden_addresses_are_read_and_checked_from_the_configuration(tmp_path):
+    from wijkopvolging.config import ConfigError, load_config
+
+    config = load_config()
+    assert config.wijkraden.afschrift_address == "wijkraad.{slug}@example.org"
+    text = (ROOT / "include" / "config" / "wijkopvolging.yaml").read_text(encoding="utf-8")
+    wrong = tmp_path / "wijkopvolging.yaml"
+    wrong.write_text(text.replace('afschrift_address: "wijkraad.{slug}@example.org"',
+                                  'afschrift_address: "wijkraad.{naam}@example.org"'),
+                     encoding="utf-8")
+    with pytest.raises(ConfigError, match="wijkraden.afschrift_address"):
+        load_config(wrong)

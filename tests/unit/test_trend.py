@@ -15,7 +15,7 @@ from wijkopvolging.config import load_config
 from wijkopvolging.documents import render_letter
 from wijkopvolging.model import coerce_items
 from wijkopvolging.periods import Period
-from wijkopvolging.rapportage import report_as_of
+from wijkopvolging.schedules import report_as_of
 from wijkopvolging.trend import compute_trend, report_as_reported, trend_periods
 from wijkopvolging.warehouse import Warehouse
 

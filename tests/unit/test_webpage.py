@@ -10,9 +10,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, require
-from report_frames import KENMERK, PERIOD, report_frame
 
+from tests.conftest import ROOT, require
+from tests.unit.report_frames import KENMERK, PERIOD, report_frame
 from wijkopvolging.documents.overview import overview_items
 from wijkopvolging.documents.webpage import write_webpage
 from wijkopvolging.trend import Trend, trend_point
