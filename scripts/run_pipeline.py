@@ -294,8 +294,8 @@ def main() -> None:
     afschriften = folder / "wijkraden"
     count = len(list(afschriften.glob("*.docx")))
     print(f"Afschriften:          {count} wijkraad/wijkraden in {afschriften}")
-    print(f"Open data:            {folder / 'open-data' / 'datapackage.json'} "
-          "(overzicht.csv, overzicht.json)")
+    print(f"Open data:            {folder / 'open-data' / 'datapackage.json'}, "
+          "overzicht.csv, overzicht.json")
     print(f"Webpagina:            {folder / 'overzicht.html'}")
     week = week_folder(config.output_dir, monday)
     lists = json.loads((week / "manifest.json").read_text())["lists"]

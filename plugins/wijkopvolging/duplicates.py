@@ -49,7 +49,10 @@ def duplicate_keys(items: pd.DataFrame, key: Sequence[str] = DEFAULT_KEY, *,
         else:
             if name == "wijk" and wijk_name is not None:
                 column = column.map(lambda v: (wijk_name(v) or v) if isinstance(v, str) else v)
-            values = column.map(normalise_text)
+            # Once per distinct value: titles and names repeat a lot.
+            distinct = {v: normalise_text(v) for v in column.dropna().unique()}
+            values = column.map(distinct)
+            values = values.astype(object).where(values.notna(), None)
         parts.append(values)
     if not parts:
         raise ValueError("duplicate key: name at least one field")
@@ -77,6 +80,8 @@ def find_duplicates(items: pd.DataFrame, *, source_priority: Sequence[str],
     per duplicate: ``DUPLICATE_COLUMNS`` (kept and duplicate item id and source, the key
     and a Dutch message for the steward report).
     """
+    if items[SOURCE].nunique() < 2:  # duplicates are across sources: none possible
+        return items.copy(), pd.DataFrame([], columns=list(DUPLICATE_COLUMNS))
     keys = duplicate_keys(items, key, wijk_name=wijk_name)
     rank = {name: n for n, name in enumerate(source_priority)}
     unknown = sorted(set(items[SOURCE].dropna()) - set(rank))

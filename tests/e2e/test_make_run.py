@@ -151,3 +151,46 @@ def test_the_letter_states_the_quarantine_count_and_no_document_holds_personal_d
                             if n.endswith(".xml"))
         for personal in (b"06-12345678", b"p.dejong@example.nl", b"mevrouw Jansen"):
             assert personal not in text, (name, personal)
+
+
+def test_letter_shows_the_trend_of_six_periods_from_the_warehouses_history(pipeline_run):
+    from docx import Document
+
+    tmp, stdout = pipeline_run
+    assert "history for the trend: ingested as of the end of 5 earlier period(s)" in stdout
+    assert "Trend in de brief:    6 periode(n), november–december 2025 t/m" in stdout
+    folder = tmp / "output/2026-09_2026-10"
+    letter = Document(folder / "raadsinformatiebrief.docx")
+    table = next(t for t in letter.tables if t.rows[0].cells[0].text == "Periode")
+    assert [row.cells[0].text for row in table.rows[1:]] == [
+        "november–december 2025", "januari–februari 2026", "maart–april 2026",
+        "mei–juni 2026", "juli–augustus 2026", "september–oktober 2026"]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["trend"][-1]["beantwoord"] == (
+        manifest["status_counts"].get("op_tijd", 0) + manifest["status_counts"].get("te_laat", 0))
+
+
+def test_afschriften_open_data_and_web_page_are_published_beside_the_letter(pipeline_run):
+    import csv
+
+    import frictionless
+
+    tmp, stdout = pipeline_run
+    folder = tmp / "output/2026-09_2026-10"
+    afschriften = folder / "wijkraden"
+    assert f"wijkraad/wijkraden in {afschriften}" in stdout
+    manifest = json.loads((afschriften / "manifest.json").read_text())
+    docx = sorted(afschriften.glob("*.docx"))
+    assert len(docx) == len(manifest["afschriften"]) > 30
+    package = printed_path(stdout, "Open data")
+    assert package == folder / "open-data" / "datapackage.json"
+    assert frictionless.validate(str(package)).valid
+    with (folder / "open-data" / "overzicht.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    period = json.loads((folder / "manifest.json").read_text())
+    assert len(rows) == period["items"] == sum(e["items"] for e in manifest["afschriften"])
+    page = printed_path(stdout, "Webpagina")
+    assert page == folder / "overzicht.html"
+    html = page.read_text(encoding="utf-8")
+    for personal in ("06-12345678", "p.dejong@example.nl", "mevrouw Jansen"):
+        assert personal not in html and personal not in "".join(map(str, rows))
