@@ -53,12 +53,13 @@ def test_the_image_installs_only_the_production_lock():
 @pytest.fixture
 def clone(tmp_path):
     """The Makefile and the locks in a folder, as on a fresh clone, with a venv whose
-    uv, python, airflow and ruff only write down how they were called."""
+    uv, python, airflow and ruff (and npm, which `make test` finds first on the venv's
+    PATH) only write down how they were called."""
     for name in ("Makefile", "requirements.lock", "requirements-dev.lock"):
         shutil.copy(ROOT / name, tmp_path / name)
     bin_dir = tmp_path / ".venv" / "bin"
     bin_dir.mkdir(parents=True)
-    for tool in ("uv", "python", "airflow", "ruff"):
+    for tool in ("uv", "python", "airflow", "ruff", "npm"):
         (bin_dir / tool).write_text(f'#!/bin/sh\necho "{tool} $*" >> "{tmp_path}/calls"\n')
         (bin_dir / tool).chmod(0o755)
     return tmp_path
