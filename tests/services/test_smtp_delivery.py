@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import json
 import os
 import sqlite3
 import subprocess
@@ -174,8 +175,12 @@ def test_a_dead_smtp_server_fails_delivery_keeps_the_documents_and_the_ledger_un
     drop = period_folder(project, PERIOD)
     files = read_manifest(drop)["files"]
     assert {"raadsinformatiebrief.docx", "bijlage-overzicht.docx"} <= set(files)
+    # Beside the set: open data, web page and afschriften (published, not mailed).
+    beside = {Path(name).parts[0] for name in read_manifest(drop)["publications"]}
+    assert beside == {"open-data", "overzicht.html", "wijkraden"}
     assert sorted(files) == sorted(p.name for p in drop.iterdir()
-                                   if p.name != "manifest.json" and not p.name.startswith("."))
+                                   if p.name != "manifest.json" and not p.name.startswith(".")
+                                   and p.name not in beside)
     assert all(hashlib.sha256((drop / n).read_bytes()).hexdigest() == sha
                for n, sha in files.items())
     assert ledger(project) == [] and smtp_server.messages == []
@@ -243,12 +248,21 @@ def test_the_rapportage_dag_mails_the_documents_through_the_airflow_connection(
     _airflow(["dags", "test", "wijkopvolging_rapportage", report_as_of(PERIOD).isoformat()],
              env, tmp_path / "rapportage.log", approval=(decided_on, kenmerk))
 
-    concept_mail, message = smtp_server.messages  # the college's concept, then the griffie
-    assert [to for _, to in smtp_server.envelopes] == [["secretariaat-college@example.org"],
-                                                       ["griffie@example.org"]]
+    # The college's concept first, then (after approval) the griffie, then the wijkraden.
+    concept_mail = smtp_server.messages[0]
+    assert smtp_server.envelopes[0][1] == ["secretariaat-college@example.org"]
     assert concept_mail["Subject"].startswith("Concept ter besluitvorming")
+    assert smtp_server.envelopes[1][1] == ["griffie@example.org"]
     drop = project.output_dir / PERIOD.slug
     manifest = read_manifest(drop)
+    (message,) = [m for m in smtp_server.messages if m["To"] == "griffie@example.org"]
+    # deliver_wijkraden: one afschrift per wijk with items, to its gebiedsorganisatie
+    afschriften = json.loads((drop / "wijkraden" / "manifest.json").read_text())
+    to_wijkraden = smtp_server.messages[2:]
+    # The afschriften come from the approved set: the college's kenmerk, not the concept's.
+    assert afschriften["kenmerk"] == kenmerk
+    assert len(to_wijkraden) == len(afschriften["afschriften"]) > 30
+    assert all(m["Subject"].startswith("Afschrift voor de wijkraad") for m in to_wijkraden)
     assert "september–oktober 2026" in message["Subject"]
     assert f"kenmerk {kenmerk}" in message["Subject"]
     assert manifest["college"]["responded_by"] == "make-run-demo"
