@@ -45,7 +45,7 @@ def deliver_afschriften(config, period, *, run_id: str,
     from wijkopvolging.documents.afschrift import MANIFEST, afschrift_folder
     from wijkopvolging.labels import format_date_nl
     from wijkopvolging.mail import Mail, send_mail, smtp_connection_configured
-    from wijkopvolging.warehouse import Warehouse
+    from wijkopvolging.warehouse import open_warehouse
 
     folder = afschrift_folder(period_folder(config, period))
     path = folder / MANIFEST
@@ -64,8 +64,7 @@ def deliver_afschriften(config, period, *, run_id: str,
 
     ledger_key = f"wijkraden/{period.slug}"
     sent = unchanged = skipped = 0
-    warehouse = Warehouse(config.warehouse_url).create()
-    try:
+    with open_warehouse(config.warehouse_url) as warehouse:
         for entry in manifest["afschriften"]:
             to = afschrift_addresses(config.wijkraden, entry["wijk"], entry["slug"])
             if not to:
@@ -107,8 +106,6 @@ def deliver_afschriften(config, period, *, run_id: str,
                 kenmerk=manifest["kenmerk"], revised=revised, content_sha256=content,
                 files=entry["files"])
             sent += 1
-    finally:
-        warehouse.dispose()
     return {"period": period.slug, "sent": sent, "unchanged": unchanged, "skipped": skipped,
             "folder": str(folder)}
 

@@ -17,7 +17,7 @@ from wijkopvolging.model import coerce_items
 from wijkopvolging.periods import Period
 from wijkopvolging.schedules import report_as_of
 from wijkopvolging.trend import compute_trend, report_as_reported, trend_periods
-from wijkopvolging.warehouse import Warehouse
+from wijkopvolging.warehouse import open_warehouse
 
 MAY_JUNE = Period.starting(2026, 5)
 
@@ -34,7 +34,11 @@ def items(rows):
 @pytest.fixture
 def warehouse(isolated_project):
     config = load_config()
-    warehouse = Warehouse(config.warehouse_url).create()
+    with open_warehouse(config.warehouse_url) as warehouse:
+        yield config, load_history(warehouse)
+
+
+def load_history(warehouse):
     # As known at the end of May–June: a vraag and an advies (with a tussenbericht), both
     # open past their term.
     warehouse.load_versions("i1", "registratiesysteem", report_as_of(MAY_JUNE) -
@@ -49,10 +53,7 @@ def warehouse(isolated_project):
                                 ("2", "advies", "Haven", "2026-04-01", "2026-09-20",
                                  "2026-05-10"),
                             ]), full_extract=True)
-    try:
-        yield config, warehouse
-    finally:
-        warehouse.dispose()
+    return warehouse
 
 
 def current_report(config, warehouse):
