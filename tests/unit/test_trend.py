@@ -125,3 +125,24 @@ def test_a_single_period_gets_no_trend_chart(tmp_path):
                          quarantine_by_reason=QUARANTINE, path=tmp_path / "brief.docx")
     names = [p.get("name") for p in Document(path).element.body.iter(qn("wp:docPr"))]
     assert names == ["Figuur 1"]
+
+
+def test_earlier_periods_read_as_recorded_at_the_reports_known_at(warehouse):
+    config, warehouse = warehouse
+    known_at = warehouse.last_recorded()
+    # A backfill recorded afterwards: an ingest as of mid-August saw the vraag answered.
+    warehouse.load_versions("backfill", "registratiesysteem",
+                            report_as_of(Period.starting(2026, 7)) - dt.timedelta(days=14),
+                            items([
+                                ("1", "vraag", "Bankjes", "2026-05-01", "2026-08-10", None),
+                                ("2", "advies", "Haven", "2026-04-01", None, "2026-05-10"),
+                            ]), full_extract=True)
+    report = current_report(config, warehouse)
+    as_delivered = compute_trend(config, PERIOD, report, warehouse=warehouse,
+                                 known_at=known_at)
+    with_backfill = compute_trend(config, PERIOD, report, warehouse=warehouse)
+    july_august = Period.starting(2026, 7)
+    before = next(p for p in as_delivered.points if p.period == july_august)
+    after = next(p for p in with_backfill.points if p.period == july_august)
+    assert (before.answered, before.open_overdue) == (0, 2)
+    assert (after.answered, after.open_overdue) == (1, 1)
