@@ -9,12 +9,12 @@ import pytest
 
 from tests.unit.report_frames import KENMERK, PERIOD, ROWS, report_frame
 from wijkopvolging.config import WijkradenConfig, load_config
+from wijkopvolging.delivery import period_folder
 from wijkopvolging.documents.afschrift import (
     afschrift_folder,
     render_afschriften,
     write_afschrift_manifest,
 )
-from wijkopvolging.rapportage import period_folder
 from wijkopvolging.wijkraden import deliver_afschriften
 
 
