@@ -170,7 +170,8 @@ def wijkopvolging_rapportage():
     @task(**RETRY_WITH_BACKOFF)
     def deliver_wijkraden(period: str, run_id=None) -> dict:
         """Each wijkraad's afschrift (in the drop folder) to its gebiedsorganisatie, once
-        per recipient through the delivery ledger; nothing without the SMTP connection."""
+        per recipient through the delivery ledger; nothing without the SMTP connection.
+        Runs after the griffie's delivery of the approved set; skipped on rejection."""
         from wijkopvolging.periods import Period
         from wijkopvolging.wijkraden import deliver_afschriften
 

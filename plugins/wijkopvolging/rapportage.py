@@ -162,7 +162,9 @@ def quarantine_by_reason(config: Config, period: Period) -> dict[str, int]:
 def render_concept(config: Config, period: Period, *, run_id: str) -> dict:
     """Render the concept set for the college into the work folder: every page marked
     "concept", no letter date and no kenmerk yet (those come from the college's
-    decision). Returns the folder, for the concept's delivery."""
+    decision). The letter shows the trend as the final one will; the publications
+    (afschriften, open data, web page) are not made for a concept. Returns the folder,
+    for the concept's delivery."""
     folder = work_folder(config, period) / CONCEPT_FOLDER
     write_documents(config, period, run_id=run_id, folder=folder, concept=True)
     return {"set": str(folder)}
@@ -172,8 +174,9 @@ def render_for_delivery(config: Config, period: Period, *, run_id: str, decision
                         with_revision: bool = False) -> dict:
     """Render the final set from the run's snapshot, dated and numbered as the college
     decided (``decision``, an approved ``CollegeDecision``), into the work folder for
-    delivery; when the run forces delivery (``with_revision``) also the same set marked
-    "herziene versie" next to it: a forced delivery of a changed period sends that one.
+    delivery, with the publications (afschriften, open data, web page) beside it; when
+    the run forces delivery (``with_revision``) also the same set marked "herziene
+    versie" next to it: a forced delivery of a changed period sends that one.
     Returns the folders, for the delivery task."""
     if not decision.approved:
         raise ValueError(f"period {period.slug}: the college did not approve; no final set")
@@ -200,7 +203,9 @@ def write_documents(config: Config, period: Period, *, run_id: str, folder: Path
     carries ``kenmerk`` (default: the configured template); ``revised`` marks every
     document "herziene versie", ``concept`` marks every page as the college's concept
     (no date, no kenmerk yet). ``college``, the decision the set was made after, goes
-    into the manifest."""
+    into the manifest. Every set's letter shows the trend; the publications (open data,
+    web page, afschriften per wijkraad) are written beside a final set only, never
+    beside a concept, so nothing the college has not approved is ever published."""
     from wijkopvolging.atomic import file_sha256, write_atomic
     from wijkopvolging.documents import (
         convert_to_pdf,

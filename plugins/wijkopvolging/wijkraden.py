@@ -5,7 +5,9 @@ to the gebiedsorganisatie of that wijk (addresses in the configuration's ``wijkr
 section: per wijk, or a pattern with ``{slug}``), which sends it on to the wijkraad. The
 delivery ledger records each: a re-run sends an unchanged afschrift never again; a changed
 one (a re-issued period) goes out once more, marked "herziene versie". Only what reached
-the drop folder is sent, so an afschrift of a set held back from the griffie is not.
+the drop folder is sent, so an afschrift of a set held back from the griffie is not; the
+DAG calls this after the college approved and the set went to the griffie (the concept
+has no afschriften).
 Without the SMTP connection nothing is sent and the log says where the files are.
 """
 

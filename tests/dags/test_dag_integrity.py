@@ -76,6 +76,18 @@ def test_tasks_that_touch_sources_or_smtp_retry_at_least_twice_with_backoff(dagb
         assert task.retry_exponential_backoff, (dag_id, task_id)
 
 
+def test_the_wijkraden_get_their_afschrift_only_after_approval_and_the_griffie(dagbag):
+    dag = dagbag.get_dag("wijkopvolging_rapportage")
+    wijkraden = dag.get_task("deliver_wijkraden")
+    assert wijkraden.upstream_task_ids == {"deliver", "resolve_period"}
+    assert "college_approval" in dag.get_task("documents").upstream_task_ids
+    assert "documents" in dag.get_task("deliver").upstream_task_ids
+    # A rejection skips documents; the skip must reach deliver and deliver_wijkraden.
+    for task_id in ("documents", "deliver", "deliver_wijkraden"):
+        assert dag.get_task(task_id).trigger_rule == "all_success", task_id
+    assert not wijkraden.get_flat_relative_ids(upstream=False)  # the last step
+
+
 def test_report_period_parameter_offers_recent_periods_by_their_dutch_names(dagbag):
     import jsonschema
 

@@ -168,6 +168,27 @@ def test_letter_shows_the_trend_of_six_periods_from_the_warehouses_history(pipel
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["trend"][-1]["beantwoord"] == (
         manifest["status_counts"].get("op_tijd", 0) + manifest["status_counts"].get("te_laat", 0))
+    # The college decides on the same trend: the concept letter shows it too.
+    concept = Document(folder / "concept" / "raadsinformatiebrief.docx")
+    table = next(t for t in concept.tables if t.rows[0].cells[0].text == "Periode")
+    assert len(table.rows) == 7
+    assert json.loads((folder / "concept" / "manifest.json").read_text())["trend"] == (
+        manifest["trend"])
+
+
+def test_the_publications_come_from_the_approved_set_never_from_the_concept(pipeline_run):
+    tmp, _ = pipeline_run
+    folder = tmp / "output/2026-09_2026-10"
+    concept = json.loads((folder / "concept" / "manifest.json").read_text())
+    assert concept["concept"] and concept["publications"] == {}
+    assert not any((folder / "concept" / name).exists()
+                   for name in ("wijkraden", "open-data", "overzicht.html"))
+    final = json.loads((folder / "manifest.json").read_text())
+    kenmerk = final["college"]["kenmerk"]
+    assert final["kenmerk"] == kenmerk == "DEMO-2026-09_2026-10"
+    assert json.loads((folder / "wijkraden" / "manifest.json").read_text())["kenmerk"] == kenmerk
+    assert f"ons kenmerk {kenmerk}" in (folder / "overzicht.html").read_text(encoding="utf-8")
+    assert {"overzicht.html", "open-data/datapackage.json"} <= set(final["publications"])
 
 
 def test_afschriften_open_data_and_web_page_are_published_beside_the_letter(pipeline_run):

@@ -148,6 +148,12 @@ def mails_to(inbox, address: str) -> list:
             if address in to]
 
 
+def mails_to_wijkraden(inbox) -> list:
+    """The afschriften: the demo configuration's pattern wijkraad.{slug}@example.org."""
+    return [message for message, (_, to) in zip(inbox.messages, inbox.envelopes, strict=True)
+            if any(address.startswith("wijkraad.") for address in to)]
+
+
 def header_text(docx) -> str:
     with zipfile.ZipFile(docx) as archive:
         return "".join(archive.read(n).decode("utf-8") for n in archive.namelist()
@@ -235,6 +241,11 @@ def test_an_approval_through_the_rest_api_sends_the_final_set_once(
     assert decision["subject"].startswith(f"goedgekeurd door het college op "
                                           f"{decided:%d-%m-%Y}, kenmerk 26bb004711")
     assert [row["kenmerk"] for row in ledger(project, "email")] == ["26bb004711"]
+    # Then the wijkraden: each afschrift from the approved set, with the college's kenmerk.
+    afschriften = json.loads((drop / "wijkraden" / "manifest.json").read_text())
+    assert afschriften["kenmerk"] == "26bb004711"
+    assert len(mails_to_wijkraden(inbox)) == len(afschriften["afschriften"]) > 0
+    assert task_states(cluster, run_id)["deliver_wijkraden"] == "success"
 
 
 # -- rejection -----------------------------------------------------------------------------
@@ -243,15 +254,17 @@ def test_a_rejection_sends_nothing_to_the_griffie_and_ends_the_run_successfully(
         cluster, project, inbox, waiting_run):
     before = (project.output_dir / SLUG / "manifest.json").read_bytes()
     griffie_before = len(mails_to(inbox, GRIFFIE))
+    wijkraden_before = len(mails_to_wijkraden(inbox))
     run_id = cluster.trigger(RAPPORTAGE, conf={"periode": PERIODE})
     waiting_request(cluster, run_id)
     answer(cluster, run_id, "Afgewezen", toelichting="Cijfers Charlois eerst nakijken")
     assert succeeded(cluster, run_id)
 
     states = task_states(cluster, run_id)
-    assert (states[TASK], states["documents"], states["deliver"]) == (
-        "success", "skipped", "skipped")
+    assert (states[TASK], states["documents"], states["deliver"],
+            states["deliver_wijkraden"]) == ("success", "skipped", "skipped", "skipped")
     assert len(mails_to(inbox, GRIFFIE)) == griffie_before
+    assert len(mails_to_wijkraden(inbox)) == wijkraden_before
     assert (project.output_dir / SLUG / "manifest.json").read_bytes() == before
     rejection = ledger(project, "college")[-1]
     assert rejection["subject"].startswith("afgewezen door het college")
