@@ -121,12 +121,12 @@ def wijkopvolging_rapportage():
         from wijkopvolging.periods import Period
         from wijkopvolging.rapportage import render_concept
 
+        announce_period(period)
         with fail_clearly("concept voor het college"):
             config, parsed = load_settings(), Period.parse(period)
             result = deliver_concept(config, parsed,
                                      render_concept(config, parsed, run_id=run_id)["set"])
-        print(f"Concept voor het college in {result['folder']}")
-        return result
+        return log_outcome("concept", result)
 
     college_approval = CollegeApprovalOperator(task_id="college_approval",
                                                concept_task_id="concept")
@@ -175,11 +175,10 @@ def wijkopvolging_rapportage():
         from wijkopvolging.periods import Period
         from wijkopvolging.wijkraden import deliver_afschriften
 
+        announce_period(period)
         with fail_clearly("levering aan de wijkraden"):
-            result = deliver_afschriften(load_settings(), Period.parse(period), run_id=run_id)
-        print(f"Afschriften wijkraden: {result['sent']} verstuurd, "
-              f"{result['unchanged']} ongewijzigd; map {result['folder']}")
-        return result
+            return log_outcome("deliver_wijkraden", deliver_afschriften(
+                load_settings(), Period.parse(period), run_id=run_id))
 
     period = resolve_period()
     checked = snapshot(period) >> publication_gate(period)
