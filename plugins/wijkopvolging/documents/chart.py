@@ -1,4 +1,4 @@
-"""The letter's one chart: on-time share per wethouder, as a deterministic PNG.
+"""The letter's charts: on-time share per wethouder and the trend, as deterministic PNGs.
 
 The PNG must be byte-identical for the same figures (the documents are compared byte
 for byte), so it carries no software/date metadata, uses matplotlib's bundled DejaVu
@@ -14,6 +14,17 @@ from wijkopvolging.figures import WethouderRow
 
 DPI = 150
 BAR_COLOUR = "#00558C"  # dark blue; every bar also carries its figure as text
+
+
+def _finished_png(figure, axes) -> bytes:
+    """The charts' common finish: open top and right, tight layout, and a PNG without
+    the software stamp (so the same figures give the same bytes)."""
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
 
 
 def chartable(rows: Sequence[WethouderRow]) -> list[WethouderRow]:
@@ -48,12 +59,7 @@ def on_time_chart_png(rows: Sequence[WethouderRow]) -> bytes:
         axes.set_xlim(0, 125)
         axes.set_xticks([0, 25, 50, 75, 100], labels=["0%", "25%", "50%", "75%", "100%"])
         axes.set_xlabel("Aandeel op tijd beantwoord")
-        for side in ("top", "right"):
-            axes.spines[side].set_visible(False)
-        figure.tight_layout()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-    return buffer.getvalue()
+        return _finished_png(figure, axes)
 
 
 def on_time_chart_alt_text(rows: Sequence[WethouderRow], period_label: str) -> str:
@@ -105,12 +111,7 @@ def trend_chart_png(points: Sequence) -> bytes:
         axes.set_ylabel("Aantal")
         axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, frameon=False,
                     fontsize=7)
-        for side in ("top", "right"):
-            axes.spines[side].set_visible(False)
-        figure.tight_layout()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-    return buffer.getvalue()
+        return _finished_png(figure, axes)
 
 
 def trend_chart_alt_text(points: Sequence) -> str:
