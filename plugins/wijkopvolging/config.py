@@ -488,12 +488,7 @@ APPROVAL_KEYS = ("to", "reminder_after_days", "timeout_days", "demo_approval")
 def _parse_approval(raw: Any, path: Path) -> ApprovalConfig:
     if raw is None:
         return ApprovalConfig()
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: approval: expected a mapping")
-    for key in raw:
-        if key not in APPROVAL_KEYS:
-            raise ConfigError(
-                f"{path}: approval.{key}: unknown key (known: {', '.join(APPROVAL_KEYS)})")
+    _check_section(raw, APPROVAL_KEYS, "approval", path)
     days = {}
     for key in ("reminder_after_days", "timeout_days"):
         value = raw.get(key, getattr(ApprovalConfig, key))
