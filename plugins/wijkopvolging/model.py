@@ -51,6 +51,11 @@ ID = "item_id"  # "<source>:<source_record_id>", unique across sources
 SOURCE = "source"  # the configured source name
 ITEM_COLUMNS: tuple[str, ...] = (ID, SOURCE, *FIELD_NAMES)
 
+# Where a record sits in its source, as the steward finds it there: the export file (and
+# sheet) and the spreadsheet row. Empty for a database or API record, whose key is its
+# source_record_id. Extracts carry them from staging to quarantine; items do not keep them.
+LOCATION_COLUMNS: tuple[str, ...] = ("source_file", "source_row")
+
 
 def naive_utc(moment):
     """A moment as a plain naive UTC ``datetime``, the way the databases store and compare
@@ -94,9 +99,11 @@ def coerce_items(frame):
 
 
 # A finding: one record breaking one rule. Errors send the record to quarantine;
-# warnings flag it and keep it. ``row_no`` is the record's position in its extract.
+# warnings flag it and keep it. ``row_no`` is the record's position in its extract (the
+# key within one run); ``source_file``/``source_row`` are where the steward finds it.
 FINDING_COLUMNS: tuple[str, ...] = (
-    "row_no", "source_record_id", "rule", "column", "value", "severity", "message",
+    "row_no", *LOCATION_COLUMNS, "source_record_id", "rule", "column", "value", "severity",
+    "message",
 )
 ERROR = "error"
 WARNING = "warning"

@@ -41,6 +41,11 @@ def any_warehouse(request, tmp_path):
         yield warehouse
 
 
+def test_a_warehouse_of_the_previous_release_gains_the_location_columns_on_postgresql(
+        postgres_url):
+    sqlite_behaviours.gains_the_location_columns(postgres_url)
+
+
 def test_the_tables_live_in_the_test_schema_not_in_public(warehouse, postgres_url):
     import sqlalchemy as sa
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -131,7 +132,7 @@ def test_csv_is_for_dutch_excel(report):
     raw = paths["csv"].read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     table = pd.read_csv(paths["csv"], sep=";", encoding="utf-8-sig", dtype="str")
-    assert list(table.columns[:4]) == ["bron", "bronnummer", "rij", "status"]
+    assert list(table.columns[:5]) == ["bron", "bronnummer", "bestand", "rij", "status"]
     assert set(table["status"]) == {"in quarantaine", "waarschuwing", "uit quarantaine"}
     wijk = table[table["regel"] == "onbekende_wijk"].iloc[0]
     assert wijk["herstel"] == RULES["onbekende_wijk"].fix
@@ -193,34 +194,58 @@ def test_a_crash_while_writing_the_ingest_manifest_keeps_the_previous_one(
     assert [p.name for p in manifest.parent.iterdir() if atomic.TEMP_MARK in p.name] == []
 
 
-def test_a_spreadsheet_record_shows_its_own_row_once_as_a_whole_number(tmp_path):
-    """Title rows above the header: the report shows the row Excel shows (5), not the
-    record's position in the extract; an unreadable date is one finding, not also a
-    missing one."""
-    from tests.unit.test_source_files import HEADER, ROWS, source, write_xlsx
+def test_a_spreadsheet_record_is_reported_once_at_the_row_excel_shows(isolated_project):
+    """A list with two title rows above its header, read, validated and loaded through the
+    warehouse: each quarantined record is shown with its file and the row Excel shows
+    (5, 6: not its position in the extract), once, as a whole number; an unreadable date
+    is one finding, not also a missing one."""
+    import dataclasses
+
+    from tests.unit.test_source_files import HEADER, ROWS, write_xlsx
     from wijkopvolging.config import load_config
-    from wijkopvolging.reference import ReferenceData
-    from wijkopvolging.sources.files import extract_files
-    from wijkopvolging.validation import validate_extract
+    from wijkopvolging.ingest import (
+        extract_source,
+        load_source,
+        validate_source,
+        write_ingest_report,
+    )
 
-    rows = [ROWS[0], ["CH-2", "begin maart", "Hoogvliet", "Verlichting fietspad", "Kasmi", None]]
-    write_xlsx(tmp_path / "lijst.xlsx", [HEADER, *rows], title="Vragen uit de Wijk Charlois")
-    extract = extract_files(source(tmp_path))
-    checked = validate_extract(
-        extract.items, source="gebiedsexports", reference=ReferenceData.load(),
-        interval_end=dt.datetime(2024, 5, 1, 3, tzinfo=dt.UTC),
-        settings=load_config().settings)
-    findings = pd.concat([extract.findings, checked], ignore_index=True).assign(
-        source="gebiedsexports")
-    assert {"onleesbare_waarde", "verplicht_veld"} <= set(findings["rule"])  # both raised
+    folder = isolated_project / "exports"
+    folder.mkdir()
+    rows = [ROWS[0], ["CH-2", "begin maart", "Hoogvliet", "Verlichting fietspad", "Kasmi", None],
+            ["CH-3", "12-03-2024", "Atlantis", "Bankjes op het plein", "Zeegers", None]]
+    write_xlsx(folder / "lijst.xlsx", [HEADER, *rows], title="Vragen uit de Wijk Charlois")
+    config = load_config()
+    lists = config.source("gebiedslijsten")
+    lists = dataclasses.replace(lists, options={**lists.options, "folder": str(folder)})
+    config = dataclasses.replace(config, sources=(lists,))
+    end = dt.datetime(2024, 5, 1, 3, tzinfo=dt.UTC)
+    step = {"run_id": "r1", "data_interval_end": end}
+    extract_source(config, "gebiedslijsten", data_interval_start=end - dt.timedelta(days=1),
+                   **step)
+    validate_source(config, "gebiedslijsten", **step)
+    assert load_source(config, "gebiedslijsten", **step)["quarantined"] == 2
+    paths = write_ingest_report(config, **step)
 
-    paths = write_steward_report(findings, pd.DataFrame(), tmp_path / "out",
-                                 gx_dir=tmp_path / "gx")
-    text = paths["html"].read_text(encoding="utf-8")
+    text = Path(paths["html"]).read_text(encoding="utf-8")
     assert "<h4>Onleesbare waarde (1)</h4>" in text
     assert "Verplicht veld ontbreekt" not in text
-    assert '<td>CH-2</td><td class="getal">5</td>' in text
-    assert "Rij in extractie" not in text
+    assert ("<tr><td>CH-2</td><td>lijst.xlsx, blad &#x27;Vragen&#x27;</td>"
+            '<td class="getal">5</td><td>datum indiening</td>') in text
+    assert ("<tr><td>CH-3</td><td>lijst.xlsx, blad &#x27;Vragen&#x27;</td>"
+            '<td class="getal">6</td><td>wijk</td>') in text
+    assert "rij 5" not in text  # the message does not repeat the row
     table = pd.read_csv(paths["csv"], sep=";", encoding="utf-8-sig", dtype="str")
     assert table[["bronnummer", "rij", "regelnaam"]].values.tolist() == [
-        ["CH-2", "5", "Onleesbare waarde"]]
+        ["CH-3", "6", "Onbekende wijk"], ["CH-2", "5", "Onleesbare waarde"]]
+    assert table["melding"].tolist()[1].startswith("kolom 'Datum werkbezoek': ")
+
+
+def test_a_database_record_is_shown_by_its_key_alone(runs, tmp_path):
+    findings = pd.DataFrame([_finding("registratie", "17", 3, "onbekende_wijk", "wijk",
+                                      "Atlantis", "error", "wijk 'Atlantis' staat niet in "
+                                      "wijken.yaml")])
+    paths = write_steward_report(findings, runs, tmp_path, gx_dir=tmp_path / "gx")
+    text = paths["html"].read_text(encoding="utf-8")
+    assert "<th scope=\"col\">Bronnummer</th><th scope=\"col\">Veld</th>" in text
+    assert "Rij in bron" not in text

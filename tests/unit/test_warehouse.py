@@ -131,3 +131,34 @@ def test_a_warehouse_of_the_old_layout_is_refused_with_what_to_do(tmp_path):
     with pytest.raises(OutdatedWarehouse, match="oude indeling.*make clean"), \
             open_warehouse(url):
         pass
+
+
+def test_a_warehouse_of_the_previous_release_gains_the_location_columns(tmp_path):
+    gains_the_location_columns(f"sqlite:///{tmp_path}/previous.sqlite")
+
+
+def gains_the_location_columns(url: str) -> None:
+    """Quarantine and staging made before findings carried their file and row: opening
+    the warehouse adds the columns; the findings already there keep theirs, without."""
+    import sqlalchemy as sa
+
+    with open_warehouse(url):
+        pass
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        for table in ("quarantine", "staging_items"):
+            conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN source_file")
+            conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN source_row")
+        conn.exec_driver_sql(
+            "INSERT INTO quarantine (run_id, source, as_of, row_no, rule, severity, "
+            "detected_at) VALUES ('oud', 'bron', '2024-01-01', 0, 'verplicht_veld', 'error', "
+            "'2024-01-01')")
+    engine.dispose()
+
+    with open_warehouse(url) as warehouse:
+        for table in ("quarantine", "staging_items"):
+            columns = {c["name"] for c in sa.inspect(warehouse.engine).get_columns(table)}
+            assert {"source_file", "source_row"} <= columns
+        old = warehouse.findings_of_run("oud")
+    assert old[["rule", "source_row"]].values.tolist()[0][0] == "verplicht_veld"
+    assert old["source_row"].isna().all()

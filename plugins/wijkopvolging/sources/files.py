@@ -41,7 +41,14 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from wijkopvolging.model import ERROR, FINDING_COLUMNS, ITEM_COLUMNS, REQUIRED_FIELDS, item_id
+from wijkopvolging.model import (
+    ERROR,
+    FINDING_COLUMNS,
+    ITEM_COLUMNS,
+    LOCATION_COLUMNS,
+    REQUIRED_FIELDS,
+    item_id,
+)
 from wijkopvolging.sources import Extract, SourceError
 from wijkopvolging.sources.mapping import FILE_UNREADABLE
 
@@ -52,7 +59,7 @@ if TYPE_CHECKING:
 DEFAULT_PATTERNS = ("*.xlsx", "*.xlsm", "*.xls", "*.csv")
 HEADER_SEARCH_ROWS = 20
 # Bump when parsing changes, so the ledger parses every file again.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _CFB_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # OLE2 compound file: .xls or encrypted .xlsx
@@ -152,12 +159,14 @@ def _keep_last_readable(part: ParsedFile, previous: dict | None) -> ParsedFile:
     if previous is None:
         return part
     items = previous["items"]
+    located = items.reindex(columns=["row_no", *LOCATION_COLUMNS, "source_record_id"])
     rows = [{
-        "row_no": row_no, "source_record_id": record_id, "rule": FILE_UNREADABLE,
+        "row_no": row_no, "source_file": where, "source_row": row,
+        "source_record_id": record_id, "rule": FILE_UNREADABLE,
         "column": None, "value": part.name, "severity": ERROR,
         "message": f"{part.name}: {part.reason}; dit record blijft op de laatst gelezen "
                    "versie staan tot het bestand weer leesbaar is",
-    } for row_no, record_id in zip(items["row_no"], items["source_record_id"], strict=True)]
+    } for row_no, where, row, record_id in located.itertuples(index=False)]
     findings = pd.concat([part.findings, pd.DataFrame(rows, columns=list(FINDING_COLUMNS))],
                          ignore_index=True)
     return ParsedFile(part.name, False, items, findings, part.reason)
@@ -172,6 +181,9 @@ def _union(source_name: str, parts: list[ParsedFile]) -> Extract:
         part_items = coerce_items(part.items).assign(source=source_name)
         part_items.insert(0, "row_no", part.items["row_no"].astype("int64").to_numpy() + offset
                           if len(part.items) else pd.Series(dtype="int64"))
+        located = part.items.reindex(columns=list(LOCATION_COLUMNS))
+        part_items.insert(1, "source_file", located["source_file"].to_numpy())
+        part_items.insert(2, "source_row", pd.array(located["source_row"], dtype="Int64"))
         part_findings = part.findings.reindex(columns=list(FINDING_COLUMNS)).copy()
         part_findings["row_no"] = (pd.to_numeric(part_findings["row_no"]) + offset).astype(
             "Int64").astype("object").where(part_findings["row_no"].notna(), None)
@@ -185,6 +197,8 @@ def _union(source_name: str, parts: list[ParsedFile]) -> Extract:
     else:
         all_items = coerce_items(pd.DataFrame(columns=list(ITEM_COLUMNS)))
         all_items.insert(0, "row_no", pd.Series(dtype="int64"))
+        all_items.insert(1, "source_file", pd.Series(dtype="object"))
+        all_items.insert(2, "source_row", pd.Series(dtype="Int64"))
     all_findings = pd.concat(findings, ignore_index=True) if findings else empty_findings()
     return Extract(source=source_name, items=all_items, findings=all_findings)
 
@@ -213,11 +227,12 @@ def parse_export(path: Path, source: SourceConfig, *, data: bytes | None = None)
     else:
         return ParsedFile(path.name, True, items, findings)
     finding = pd.DataFrame([{
-        "row_no": None, "source_record_id": None, "rule": FILE_UNREADABLE, "column": None,
+        "row_no": None, "source_file": path.name, "source_row": None,
+        "source_record_id": None, "rule": FILE_UNREADABLE, "column": None,
         "value": path.name, "severity": ERROR,
         "message": f"bestand {path.name} in quarantaine: {reason}",
     }], columns=list(FINDING_COLUMNS))
-    empty = pd.DataFrame(columns=["row_no", *ITEM_COLUMNS])
+    empty = pd.DataFrame(columns=["row_no", *LOCATION_COLUMNS, *ITEM_COLUMNS])
     return ParsedFile(path.name, False, empty,
                       pd.concat([empty_findings(), finding], ignore_index=True), reason)
 
@@ -394,6 +409,10 @@ def _to_items(table: Table, path: Path, source: SourceConfig) -> tuple[pd.DataFr
         f"{m.removeprefix(f'{c}: ')}"
         for r, c, m in zip(findings["row_no"], findings["column"], findings["message"],
                            strict=True)]
+    findings["source_file"] = where
+    findings["source_row"] = [row_numbers[int(r)] for r in findings["row_no"]]
     items = result.items
     items["item_id"] = [item_id(source.name, i) for i in items["source_record_id"]]
+    items["source_file"] = where
+    items["source_row"] = [row_numbers[int(r)] for r in items["row_no"]]
     return items, findings

@@ -134,15 +134,21 @@ _DATE_RULES = ("datum_in_toekomst", "datum_te_vroeg", "datum_voor_indiening",
 
 
 def findings_from_result(result, checked: CheckFrame, record_ids: pd.Series,
-                         row_numbers: pd.Series) -> pd.DataFrame:
-    """The findings of one validation, ordered by record and then by rule."""
+                         row_numbers: pd.Series, locations: pd.DataFrame) -> pd.DataFrame:
+    """The findings of one validation, ordered by record and then by rule.
+
+    ``locations`` holds, per checked record, where it sits in its source
+    (``model.LOCATION_COLUMNS``; empty cells for a database record)."""
     parts = []
     for order, (rule_id, column, positions) in enumerate(unexpected_rows(result)):
         rows = checked.frame.iloc[positions].reset_index(drop=True)
         value, message = _values_and_messages(rule_id, column, rows, checked, positions)
         records = record_ids.iloc[positions].astype("object")
+        where = locations.iloc[positions]
         parts.append(pd.DataFrame({
             "row_no": row_numbers.iloc[positions].astype("int64").to_numpy(),
+            "source_file": where["source_file"].astype("object").to_numpy(),
+            "source_row": where["source_row"].to_numpy(),
             "source_record_id": records.where(records.notna(), None).map(
                 lambda r: None if r is None else str(r)).to_numpy(),
             "rule": rule_id, "column": column,

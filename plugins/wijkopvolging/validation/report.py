@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import html
 import os
-import re
 from pathlib import Path
 
 import pandas as pd
 
 from wijkopvolging.labels import format_date_nl
-from wijkopvolging.model import ERROR, WARNING
+from wijkopvolging.model import ERROR, FINDING_COLUMNS, WARNING
 from wijkopvolging.validation.privacy import mask_text
 from wijkopvolging.validation.rules import RULES, column_label, rule_title
 
@@ -68,25 +67,29 @@ def _table(caption: str, headers: list[str], rows: list[list], numeric: set[int]
 
 def _with_source(frame: pd.DataFrame | None) -> pd.DataFrame:
     if frame is None or frame.empty:
-        return pd.DataFrame(columns=["source", "row_no", "source_record_id", "rule", "column",
-                                     "value", "severity", "message"])
-    frame = frame.copy()
-    if "source" not in frame:
+        return pd.DataFrame(columns=["source", *FINDING_COLUMNS])
+    named = "source" in frame
+    frame = frame.reindex(columns=list(dict.fromkeys(["source", *frame, *FINDING_COLUMNS])))
+    if not named:
         frame["source"] = "onbekend"
+    frame["source_row"] = pd.to_numeric(frame["source_row"]).astype("Int64")
     return frame
 
 
-# A file source's findings name the spreadsheet row ("…, rij 19, kolom …"): the row the
-# steward sees in Excel. The extract's own position (``row_no``) is internal and not shown.
-_SOURCE_ROW = re.compile(r"\brij (\d+)\b")
+# Where a record sits in its source (``source_file``, ``source_row``: the row Excel shows)
+# has its own columns; the extract's position (``row_no``) is internal and not shown.
 UNREADABLE, MISSING = "onleesbare_waarde", "verplicht_veld"
 
 
-def source_row(message) -> int | None:
-    """The row in the source file that a finding names, as a whole number; ``None`` for a
-    database record (its key is the bronnummer) or a finding without a row."""
-    match = _SOURCE_ROW.search(message) if isinstance(message, str) else None
-    return int(match.group(1)) if match else None
+def shown_message(record) -> str | None:
+    """A finding's message without the file and row it starts with: the report shows
+    those in their own columns, so the steward reads each once."""
+    message = record.message
+    if not isinstance(message, str):
+        return None
+    if isinstance(record.source_file, str) and not pd.isna(record.source_row):
+        message = message.removeprefix(f"{record.source_file}, rij {record.source_row}, ")
+    return mask_text(message)
 
 
 def one_finding_per_cause(findings: pd.DataFrame) -> pd.DataFrame:
@@ -175,21 +178,21 @@ def _csv(findings: pd.DataFrame, released: pd.DataFrame) -> pd.DataFrame:
         entry = RULES.get(record.rule)
         rows.append({
             "bron": record.source, "bronnummer": record.source_record_id,
-            "rij": source_row(record.message),
+            "bestand": record.source_file, "rij": record.source_row,
             "status": IN_QUARANTINE if record.severity == ERROR else WARNED,
             "regel": record.rule, "regelnaam": rule_title(record.rule),
             "veld": column_label(record.column),
             "waarde": mask_text(record.value) if isinstance(record.value, str) else record.value,
-            "melding": mask_text(record.message) if isinstance(record.message, str) else None,
+            "melding": shown_message(record),
             "uitleg": entry.description if entry else "", "herstel": entry.fix if entry else "",
         })
     for record in released.itertuples():
         rows.append({"bron": record.source, "bronnummer": record.source_record_id,
                      "status": RELEASED, "regel": record.rules})
-    columns = ["bron", "bronnummer", "rij", "status", "regel", "regelnaam", "veld", "waarde",
-               "melding", "uitleg", "herstel"]
+    columns = ["bron", "bronnummer", "bestand", "rij", "status", "regel", "regelnaam", "veld",
+               "waarde", "melding", "uitleg", "herstel"]
     table = pd.DataFrame(rows, columns=columns)
-    table["rij"] = table["rij"].astype("Int64")  # 19, not 19.0, with empty cells
+    table["rij"] = pd.to_numeric(table["rij"]).astype("Int64")  # 19, not 19.0; may be empty
     return table
 
 
@@ -285,12 +288,15 @@ def _grouped_section(title: str, findings: pd.DataFrame, intro: str) -> str:
             if entry:
                 out.append(f'<p class="uitleg">{html.escape(entry.description)}</p>')
                 out.append(f'<p class="herstel">Herstel: {html.escape(entry.fix)}</p>')
-            rows = [[r.source_record_id, source_row(r.message), column_label(r.column),
-                     r.value, r.message]
-                    for r in group.head(ROWS_PER_TABLE).itertuples()]
-            out.append(_table(f"Bron {source}, {rule_title(rule_id)}",
-                              ["Bronnummer", "Rij in bron", "Veld", "Waarde", "Melding"],
-                              rows, numeric={1}))
+            shown = group.head(ROWS_PER_TABLE)
+            rows = [[r.source_record_id, r.source_file, r.source_row, column_label(r.column),
+                     r.value, shown_message(r)] for r in shown.itertuples()]
+            headers = ["Bronnummer", "Bestand", "Rij in bron", "Veld", "Waarde", "Melding"]
+            if shown["source_file"].isna().all():  # a database or API record: its key only
+                rows = [row[:1] + row[3:] for row in rows]
+                headers = headers[:1] + headers[3:]
+            out.append(_table(f"Bron {source}, {rule_title(rule_id)}", headers, rows,
+                              numeric={2} if len(headers) == 6 else set()))
             if len(group) > ROWS_PER_TABLE:
                 out.append(f"<p>En nog {len(group) - ROWS_PER_TABLE} record(s) met deze "
                            f"regel: zie {CSV_NAME}.</p>")

@@ -18,7 +18,7 @@ import pandas as pd
 
 from wijkopvolging.config import Settings
 from wijkopvolging.errors import ExpectedError
-from wijkopvolging.model import ERROR, PUBLIC_TEXT_FIELDS
+from wijkopvolging.model import ERROR, LOCATION_COLUMNS, PUBLIC_TEXT_FIELDS
 from wijkopvolging.validation import privacy
 from wijkopvolging.validation.checks import build_check_frame, local_date
 from wijkopvolging.validation.rules import rule
@@ -103,7 +103,9 @@ def _validate(items: pd.DataFrame, *, kind: str, asset: str, key: str, date_limi
         row_numbers = items["row_no"]
     else:
         row_numbers = pd.Series(range(len(items)), index=items.index)
-    findings = findings_from_result(result, checked, record_ids, row_numbers)
+    locations = items.reindex(columns=list(LOCATION_COLUMNS))
+    locations["source_row"] = pd.to_numeric(locations["source_row"]).astype("Int64")
+    findings = findings_from_result(result, checked, record_ids, row_numbers, locations)
     timings["findings"] = time.perf_counter() - started
 
     started = time.perf_counter()

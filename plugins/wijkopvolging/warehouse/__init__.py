@@ -53,7 +53,8 @@ class Warehouse(StagingStore, QuarantineStore, VersionStore, RunStore, ReportSto
         self.engine = create_engine(url)
 
     def create(self) -> Warehouse:
-        """Create missing tables (idempotent); refuse a database of the older layout."""
+        """Create missing tables and optional columns (idempotent); refuse a database of
+        the older layout."""
         metadata.create_all(self.engine)
         columns = {c["name"] for c in sa.inspect(self.engine).get_columns("item_versions")}
         if "recorded_at" not in columns:
@@ -62,6 +63,7 @@ class Warehouse(StagingStore, QuarantineStore, VersionStore, RunStore, ReportSto
                 "nog de oude indeling (item_versions zonder recorded_at, van vóór de "
                 "registratietijd): maak een nieuw warehouse en laat de ingests opnieuw "
                 "lopen (demo: make clean)")
+        _add_optional_columns(self.engine)
         return self
 
     def dispose(self) -> None:
@@ -80,3 +82,19 @@ def open_warehouse(url: str) -> Iterator[Warehouse]:
     """The warehouse at ``url`` with its tables in place, closed when the block ends."""
     with Warehouse(url) as warehouse:
         yield warehouse.create()
+
+
+def _add_optional_columns(engine: sa.Engine) -> None:
+    """Give a warehouse of an earlier release the nullable columns added since (such as
+    where a quarantined record sits in its source); their rows simply have none."""
+    with engine.begin() as conn:
+        inspector = sa.inspect(conn)
+        for table in metadata.sorted_tables:
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in present or not column.nullable:
+                    continue
+                quote = engine.dialect.identifier_preparer
+                kind = column.type.compile(dialect=engine.dialect)
+                conn.execute(sa.text(f"ALTER TABLE {quote.format_table(table)} ADD COLUMN "
+                                     f"{quote.format_column(column)} {kind}"))

@@ -19,6 +19,8 @@ quarantine = sa.Table(
     sa.Column("source", sa.String(100), nullable=False),
     sa.Column("as_of", sa.DateTime, nullable=False),
     sa.Column("row_no", sa.Integer),
+    sa.Column("source_file", sa.String(500)),
+    sa.Column("source_row", sa.Integer),
     sa.Column("source_record_id", sa.Text),
     sa.Column("rule", sa.String(60), nullable=False),
     sa.Column("column", sa.String(60)),
@@ -45,6 +47,7 @@ class QuarantineStore:
                 run_id=run_id, source=source, as_of=naive_utc(as_of),
                 detected_at=naive_utc(detected_at))
             frame["value"] = frame["value"].astype("object").where(frame["value"].notna())
+            frame["source_row"] = pd.to_numeric(frame["source_row"]).astype("Int64")
             insert_frame(conn, quarantine, frame)
 
     def findings_as_of(self, as_of: dt.datetime) -> pd.DataFrame:
