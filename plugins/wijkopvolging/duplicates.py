@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 
 from wijkopvolging.model import ID, SOURCE
+from wijkopvolging.validation.rules import column_label
 
 DEFAULT_KEY: tuple[str, ...] = ("wijk", "date_raised", "onderwerp")
 
@@ -103,7 +104,8 @@ def find_duplicates(items: pd.DataFrame, *, source_priority: Sequence[str],
                 "duplicate_item_id": other[ID], "duplicate_source": other[SOURCE],
                 "key": group_key,
                 "message": (f"{other[ID]} is hetzelfde item als {keeper[ID]} "
-                            f"({', '.join(key)} gelijk); {keeper[SOURCE]} gaat voor, dus "
+                            f"({', '.join(map(column_label, key))} gelijk); "
+                            f"{keeper[SOURCE]} gaat voor, dus "
                             f"{other[ID]} telt niet mee in het overzicht. Registreer het "
                             f"item in één bron."),
             })

@@ -38,6 +38,7 @@ def test_the_same_item_in_two_sources_is_detected_and_kept_once():
     assert row["key"] == ("pernis | 2024-03-12 | verkeersveiligheid bij de basisschool aan de "
                           "kruiskade")
     assert "gebiedsexports:CH-1 is hetzelfde item als registratiesysteem:1" in row["message"]
+    assert "(wijk, datum indiening, onderwerp gelijk)" in row["message"]  # in Dutch
 
 
 def test_the_source_listed_first_in_the_configuration_is_kept():

@@ -105,6 +105,11 @@ def one_finding_per_cause(findings: pd.DataFrame) -> pd.DataFrame:
     return findings[~pd.Series(echo, index=findings.index, dtype=bool)]
 
 
+def rule_titles(rules: str) -> str:
+    """"onleesbare_waarde, verplicht_veld" as the steward reads it."""
+    return ", ".join(rule_title(r) for r in rules.split(", "))
+
+
 def released_records(findings: pd.DataFrame, previous_findings: pd.DataFrame | None,
                      sources: set[str]) -> pd.DataFrame:
     """Records quarantined in the previous run of their source and not in this one
@@ -188,7 +193,8 @@ def _csv(findings: pd.DataFrame, released: pd.DataFrame) -> pd.DataFrame:
         })
     for record in released.itertuples():
         rows.append({"bron": record.source, "bronnummer": record.source_record_id,
-                     "status": RELEASED, "regel": record.rules})
+                     "status": RELEASED, "regel": record.rules,
+                     "regelnaam": rule_titles(record.rules)})
     columns = ["bron", "bronnummer", "bestand", "rij", "status", "regel", "regelnaam", "veld",
                "waarde", "melding", "uitleg", "herstel"]
     table = pd.DataFrame(rows, columns=columns)
@@ -312,7 +318,7 @@ def _released_section(released: pd.DataFrame) -> str:
     out.append("<p>Deze records stonden bij de vorige run van hun bron in quarantaine en nu "
                "niet meer: ze zijn in de bron hersteld (en nu geladen) of uit de bron "
                "verdwenen.</p>")
-    rows = [[r.source, r.source_record_id, r.rules] for r in released.itertuples()]
+    rows = [[r.source, r.source_record_id, rule_titles(r.rules)] for r in released.itertuples()]
     out.append(_table("Records uit quarantaine", ["Bron", "Bronnummer", "Regel(s) vorige run"],
                       rows))
     return "\n".join(out)
