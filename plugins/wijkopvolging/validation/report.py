@@ -89,7 +89,7 @@ def shown_message(record) -> str | None:
         return None
     if isinstance(record.source_file, str) and not pd.isna(record.source_row):
         message = message.removeprefix(f"{record.source_file}, rij {record.source_row}, ")
-    return mask_text(message)
+    return message
 
 
 def one_finding_per_cause(findings: pd.DataFrame) -> pd.DataFrame:
@@ -103,11 +103,6 @@ def one_finding_per_cause(findings: pd.DataFrame) -> pd.DataFrame:
         findings["rule"], zip(findings["source"], findings["row_no"], findings["column"],
                               strict=True), strict=True)]
     return findings[~pd.Series(echo, index=findings.index, dtype=bool)]
-
-
-def rule_titles(rules: str) -> str:
-    """"onleesbare_waarde, verplicht_veld" as the steward reads it."""
-    return ", ".join(rule_title(r) for r in rules.split(", "))
 
 
 def released_records(findings: pd.DataFrame, previous_findings: pd.DataFrame | None,
@@ -125,7 +120,8 @@ def released_records(findings: pd.DataFrame, previous_findings: pd.DataFrame | N
     gone = previous.loc[pd.Series([key not in still for key in keys], index=previous.index,
                                   dtype=bool)]
     return (gone.groupby(["source", "source_record_id"], sort=True)
-            .agg(rules=("rule", lambda r: ", ".join(dict.fromkeys(r))))
+            .agg(rules=("rule", lambda r: ", ".join(dict.fromkeys(r))),
+                 titles=("rule", lambda r: ", ".join(dict.fromkeys(map(rule_title, r)))))
             .reset_index())
 
 
@@ -188,13 +184,13 @@ def _csv(findings: pd.DataFrame, released: pd.DataFrame) -> pd.DataFrame:
             "regel": record.rule, "regelnaam": rule_title(record.rule),
             "veld": column_label(record.column),
             "waarde": mask_text(record.value) if isinstance(record.value, str) else record.value,
-            "melding": shown_message(record),
+            "melding": mask_text(message) if (message := shown_message(record)) else None,
             "uitleg": entry.description if entry else "", "herstel": entry.fix if entry else "",
         })
     for record in released.itertuples():
         rows.append({"bron": record.source, "bronnummer": record.source_record_id,
                      "status": RELEASED, "regel": record.rules,
-                     "regelnaam": rule_titles(record.rules)})
+                     "regelnaam": record.titles})
     columns = ["bron", "bronnummer", "bestand", "rij", "status", "regel", "regelnaam", "veld",
                "waarde", "melding", "uitleg", "herstel"]
     table = pd.DataFrame(rows, columns=columns)
@@ -295,14 +291,15 @@ def _grouped_section(title: str, findings: pd.DataFrame, intro: str) -> str:
                 out.append(f'<p class="uitleg">{html.escape(entry.description)}</p>')
                 out.append(f'<p class="herstel">Herstel: {html.escape(entry.fix)}</p>')
             shown = group.head(ROWS_PER_TABLE)
-            rows = [[r.source_record_id, r.source_file, r.source_row, column_label(r.column),
-                     r.value, shown_message(r)] for r in shown.itertuples()]
-            headers = ["Bronnummer", "Bestand", "Rij in bron", "Veld", "Waarde", "Melding"]
-            if shown["source_file"].isna().all():  # a database or API record: its key only
-                rows = [row[:1] + row[3:] for row in rows]
-                headers = headers[:1] + headers[3:]
-            out.append(_table(f"Bron {source}, {rule_title(rule_id)}", headers, rows,
-                              numeric={2} if len(headers) == 6 else set()))
+            # An export's records by file and row too; a database's or API's by key alone.
+            located = bool(shown["source_file"].notna().any())
+            where = ["Bestand", "Rij in bron"] if located else []
+            rows = [[r.source_record_id, *([r.source_file, r.source_row] if located else []),
+                     column_label(r.column), r.value, shown_message(r)]
+                    for r in shown.itertuples()]
+            out.append(_table(f"Bron {source}, {rule_title(rule_id)}",
+                              ["Bronnummer", *where, "Veld", "Waarde", "Melding"], rows,
+                              numeric={2} if located else set()))
             if len(group) > ROWS_PER_TABLE:
                 out.append(f"<p>En nog {len(group) - ROWS_PER_TABLE} record(s) met deze "
                            f"regel: zie {CSV_NAME}.</p>")
@@ -318,7 +315,7 @@ def _released_section(released: pd.DataFrame) -> str:
     out.append("<p>Deze records stonden bij de vorige run van hun bron in quarantaine en nu "
                "niet meer: ze zijn in de bron hersteld (en nu geladen) of uit de bron "
                "verdwenen.</p>")
-    rows = [[r.source, r.source_record_id, rule_titles(r.rules)] for r in released.itertuples()]
+    rows = [[r.source, r.source_record_id, r.titles] for r in released.itertuples()]
     out.append(_table("Records uit quarantaine", ["Bron", "Bronnummer", "Regel(s) vorige run"],
                       rows))
     return "\n".join(out)

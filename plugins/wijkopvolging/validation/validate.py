@@ -104,7 +104,6 @@ def _validate(items: pd.DataFrame, *, kind: str, asset: str, key: str, date_limi
     else:
         row_numbers = pd.Series(range(len(items)), index=items.index)
     locations = items.reindex(columns=list(LOCATION_COLUMNS))
-    locations["source_row"] = pd.to_numeric(locations["source_row"]).astype("Int64")
     findings = findings_from_result(result, checked, record_ids, row_numbers, locations)
     timings["findings"] = time.perf_counter() - started
 

@@ -56,14 +56,17 @@ class Warehouse(StagingStore, QuarantineStore, VersionStore, RunStore, ReportSto
         """Create missing tables and optional columns (idempotent); refuse a database of
         the older layout."""
         metadata.create_all(self.engine)
-        columns = {c["name"] for c in sa.inspect(self.engine).get_columns("item_versions")}
-        if "recorded_at" not in columns:
-            raise OutdatedWarehouse(
-                f"het warehouse {self.engine.url.render_as_string(hide_password=True)} heeft "
-                "nog de oude indeling (item_versions zonder recorded_at, van vóór de "
-                "registratietijd): maak een nieuw warehouse en laat de ingests opnieuw "
-                "lopen (demo: make clean)")
-        _add_optional_columns(self.engine)
+        with self.engine.begin() as conn:
+            inspector = sa.inspect(conn)
+            present = {table.name: {c["name"] for c in inspector.get_columns(table.name)}
+                       for table in metadata.sorted_tables}
+            if "recorded_at" not in present["item_versions"]:
+                raise OutdatedWarehouse(
+                    f"het warehouse {self.engine.url.render_as_string(hide_password=True)} "
+                    "heeft nog de oude indeling (item_versions zonder recorded_at, van vóór "
+                    "de registratietijd): maak een nieuw warehouse en laat de ingests "
+                    "opnieuw lopen (demo: make clean)")
+            _add_optional_columns(conn, present)
         return self
 
     def dispose(self) -> None:
@@ -84,17 +87,14 @@ def open_warehouse(url: str) -> Iterator[Warehouse]:
         yield warehouse.create()
 
 
-def _add_optional_columns(engine: sa.Engine) -> None:
+def _add_optional_columns(conn: sa.Connection, present: dict[str, set[str]]) -> None:
     """Give a warehouse of an earlier release the nullable columns added since (such as
     where a quarantined record sits in its source); their rows simply have none."""
-    with engine.begin() as conn:
-        inspector = sa.inspect(conn)
-        for table in metadata.sorted_tables:
-            present = {c["name"] for c in inspector.get_columns(table.name)}
-            for column in table.columns:
-                if column.name in present or not column.nullable:
-                    continue
-                quote = engine.dialect.identifier_preparer
-                kind = column.type.compile(dialect=engine.dialect)
-                conn.execute(sa.text(f"ALTER TABLE {quote.format_table(table)} ADD COLUMN "
-                                     f"{quote.format_column(column)} {kind}"))
+    quote = conn.dialect.identifier_preparer
+    for table in metadata.sorted_tables:
+        for column in table.columns:
+            if column.name in present[table.name] or not column.nullable:
+                continue
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.execute(sa.text(f"ALTER TABLE {quote.format_table(table)} ADD COLUMN "
+                                 f"{quote.format_column(column)} {kind}"))
