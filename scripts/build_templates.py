@@ -445,7 +445,7 @@ def build_letter():
         ["Wethouder", "Open", "Waarvan termijn verlopen", "Beantwoord in periode",
          "Op tijd beantwoord"],
         ["{{ w.wethouder }}", "{{ w.open }}", "{{ w.overdue }}", "{{ w.answered }}",
-         "{{ w.on_time_share }}"],
+         "{{ w.on_time_pct }}"],
         [5.5, 2.2, 3.0, 3.0, 2.8],
         loop="w in wethouders",
         caption="Stand van zaken per wethouder",

@@ -25,8 +25,25 @@ from wijkopvolging.timeliness import (
 REQUIRED_COLUMNS = ("kind", "wethouder", "status")
 
 
+class OnTimeShare:
+    """The share of the answered items answered on time, for figures that count
+    ``answered`` and ``answered_on_time`` (a group, a wethouder, a period of the trend)."""
+
+    answered: int
+    answered_on_time: int
+
+    @property
+    def on_time_pct(self) -> str:
+        """``83%`` of the answered items on time; ``—`` when nothing was answered."""
+        return format_percent_nl(self.answered_on_time, self.answered)
+
+    @property
+    def on_time_fraction(self) -> float | None:
+        return self.answered_on_time / self.answered if self.answered else None
+
+
 @dataclass(frozen=True)
-class StatusCounts:
+class StatusCounts(OnTimeShare):
     """How many items of one group (all, one kind) are in each state."""
 
     label: str
@@ -45,14 +62,9 @@ class StatusCounts:
     def open(self) -> int:
         return self.open_within_term + self.open_overdue
 
-    @property
-    def on_time_pct(self) -> str:
-        """``83%`` of the answered items on time; ``—`` when nothing was answered."""
-        return format_percent_nl(self.answered_on_time, self.answered)
-
 
 @dataclass(frozen=True)
-class WethouderRow:
+class WethouderRow(OnTimeShare):
     """One row of the per-wethouder table in the letter."""
 
     wethouder: str
@@ -61,15 +73,6 @@ class WethouderRow:
     overdue: int
     answered: int
     answered_on_time: int
-
-    @property
-    def on_time_share(self) -> str:
-        """``83%``, or ``—`` when this wethouder answered nothing in the period."""
-        return format_percent_nl(self.answered_on_time, self.answered)
-
-    @property
-    def on_time_fraction(self) -> float | None:
-        return self.answered_on_time / self.answered if self.answered else None
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from babel.dates import format_date
 
-from wijkopvolging.labels import format_percent_nl
+from wijkopvolging.figures import OnTimeShare, compute_figures
 from wijkopvolging.periods import Period
 
 TREND_PERIODS = 6  # this period and the five before it: one year
@@ -30,7 +30,7 @@ AS_REPORTED = ("De cijfers van eerdere perioden zijn zoals ze destijds zijn gera
 
 
 @dataclass(frozen=True)
-class TrendPoint:
+class TrendPoint(OnTimeShare):
     """One period's figures in the trend."""
 
     period: Period
@@ -38,15 +38,6 @@ class TrendPoint:
     answered_on_time: int
     open_overdue: int  # open past the term at the peildatum
     advies_tussenbericht: int  # advice in the report with a tussenbericht sent
-
-    @property
-    def on_time_pct(self) -> str:
-        """``83%``; ``—`` when nothing was answered."""
-        return format_percent_nl(self.answered_on_time, self.answered)
-
-    @property
-    def on_time_fraction(self) -> float | None:
-        return self.answered_on_time / self.answered if self.answered else None
 
     @property
     def short_label(self) -> str:
@@ -109,8 +100,6 @@ def trend_periods(period: Period, count: int = TREND_PERIODS) -> list[Period]:
 
 def trend_point(report, period: Period) -> TrendPoint:
     """A period's figures from its report frame (items with timeliness columns)."""
-    from wijkopvolging.figures import compute_figures
-
     figures = compute_figures(report, period)
     return TrendPoint(period=period, answered=figures.total.answered,
                       answered_on_time=figures.total.answered_on_time,

@@ -54,7 +54,7 @@ def test_counts_per_kind_include_tussenberichten_for_advice_only(figures):
 
 
 def test_wethouder_rows_sorted_by_name_with_dash_when_nothing_answered(figures):
-    rows = [(r.wethouder, r.open, r.overdue, r.answered, r.on_time_share)
+    rows = [(r.wethouder, r.open, r.overdue, r.answered, r.on_time_pct)
             for r in figures.by_wethouder]
     assert rows == [
         ("Achbar", 3, 2, 0, "—"),

@@ -52,7 +52,7 @@ def on_time_chart_png(rows: Sequence[WethouderRow]) -> bytes:
         axes.barh(positions, shares, color=BAR_COLOUR, height=0.6)
         for y, row, share in zip(positions, rows, shares, strict=True):
             axes.text(min(share, 100) + 1.5, y,
-                      f"{row.on_time_share} ({row.answered_on_time} van {row.answered})",
+                      f"{row.on_time_pct} ({row.answered_on_time} van {row.answered})",
                       va="center", ha="left")
         axes.set_yticks(positions, labels=names)
         axes.invert_yaxis()  # first wethouder on top, as in the table
@@ -66,7 +66,7 @@ def on_time_chart_alt_text(rows: Sequence[WethouderRow], period_label: str) -> s
     """The chart in words, for screen readers (``descr`` of the image)."""
     rows = chartable(rows)
     parts = "; ".join(
-        f"{row.wethouder}: {row.on_time_share} ({row.answered_on_time} van {row.answered})"
+        f"{row.wethouder}: {row.on_time_pct} ({row.answered_on_time} van {row.answered})"
         for row in rows
     )
     return (
