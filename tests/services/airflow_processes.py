@@ -206,6 +206,20 @@ def postgres_project(folder: Path) -> Iterator[Project]:
         yield Project(folder, postgres_url(database))
 
 
+@contextmanager
+def project_after_closing_ingest(folder: Path, periode: str,
+                                 runner: DagTestRunner) -> Iterator[Project]:
+    """A PostgreSQL project whose warehouse holds the ingest that closes ``periode``,
+    made with `airflow dags test` as `make run` does: ready for a rapportage run."""
+    from wijkopvolging.periods import Period
+
+    period = Period.parse(periode)
+    with postgres_project(folder) as project:
+        project.fill_demo_sources(until=period.peildatum)
+        runner.run("wijkopvolging_ingest", ingest_moment(period), project)
+        yield project
+
+
 # ----------------------------------------------------------------------------- runner
 
 class DagTestRunner:

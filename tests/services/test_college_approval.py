@@ -15,7 +15,7 @@ import zipfile
 
 import pytest
 
-from tests.services.airflow_processes import ingest_moment, postgres_project
+from tests.services.airflow_processes import project_after_closing_ingest
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres]
 
@@ -47,12 +47,8 @@ def inbox():
 @pytest.fixture(scope="module")
 def project(tmp_path_factory, airflow_services):
     """A warehouse holding the ingest that closes the period (made with `dags test`)."""
-    from wijkopvolging.periods import Period
-
-    period = Period.parse(PERIODE)
-    with postgres_project(tmp_path_factory.mktemp("approval")) as project:
-        project.fill_demo_sources(until=period.peildatum)
-        airflow_services.runner.run("wijkopvolging_ingest", ingest_moment(period), project)
+    with project_after_closing_ingest(tmp_path_factory.mktemp("approval"), PERIODE,
+                                      airflow_services.runner) as project:
         yield project
 
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.services.airflow_processes import ingest_moment, postgres_project
+from tests.services.airflow_processes import project_after_closing_ingest
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres]
 
@@ -21,12 +21,8 @@ PERIODE = "2026-09"
 def project(tmp_path_factory, airflow_services):
     """A warehouse holding the ingest that closes the period, made with `airflow dags test`
     as `make run` does."""
-    from wijkopvolging.periods import Period
-
-    period = Period.parse(PERIODE)
-    with postgres_project(tmp_path_factory.mktemp("localexecutor")) as project:
-        project.fill_demo_sources(until=period.peildatum)
-        airflow_services.runner.run("wijkopvolging_ingest", ingest_moment(period), project)
+    with project_after_closing_ingest(tmp_path_factory.mktemp("localexecutor"), PERIODE,
+                                      airflow_services.runner) as project:
         yield project
 
 
