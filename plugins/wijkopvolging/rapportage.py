@@ -234,22 +234,22 @@ def write_documents(config: Config, period: Period, *, run_id: str, folder: Path
     folder.mkdir(parents=True, exist_ok=True)
     staging = folder / f".tmp-{os.getpid()}"
     staging.mkdir(exist_ok=True)
+    # The overview's rows, made once: as Word texts (the overview, every afschrift) and as
+    # items (the spreadsheet, the open data, the web page).
+    rows, items = overview_text_tables(report), overview_items(report)
     try:
         letter = render_letter(report, period, kenmerk=kenmerk_text, letter_date=letter_date,
                                quarantine_by_reason=quarantined, revised=revised,
                                concept=concept, trend=trend, path=staging / LETTER_NAME)
         overview = render_overview(report, period, revised=revised, concept=concept,
-                                   path=staging / OVERVIEW_NAME,
-                                   rows=overview_text_tables(report))
+                                   path=staging / OVERVIEW_NAME, rows=rows)
         spreadsheet = write_overview_xlsx(report, period, revised=revised, concept=concept,
-                                          path=staging / OVERVIEW_XLSX_NAME)
+                                          path=staging / OVERVIEW_XLSX_NAME, items=items)
         # The publications (afschriften, open data, web page) come from the approved set
         # only: the concept is the college's to decide on, not yet public.
-        # The overview's rows, made once for the publications that show them.
-        items = None if concept else overview_items(report)
         afschriften = ([] if concept else render_afschriften(
             report, period, folder=staging / AFSCHRIFT_FOLDER, kenmerk=kenmerk_text,
-            revised=revised, items=items))
+            revised=revised, items=items, rows=rows))
         # One LibreOffice start for every PDF: starting it costs more than a conversion.
         all_pdfs = convert_to_pdf([letter, overview, *afschriften], staging)
         pdfs = all_pdfs[:2]

@@ -47,14 +47,17 @@ def wijken_in_overview(report, *, items: dict | None = None) -> dict[str, tuple[
 
 
 def render_afschriften(report, period: Period, *, folder: Path | str, kenmerk: str,
-                       revised: bool = False, items: dict | None = None) -> list[Path]:
+                       revised: bool = False, items: dict | None = None,
+                       rows: dict | None = None) -> list[Path]:
     """Render one Word afschrift per wijk with items into ``folder``; returns the paths.
-    (PDFs: ``convert_to_pdf`` on all of them at once, into the same folder.)"""
+    (PDFs: ``convert_to_pdf`` on all of them at once, into the same folder.) ``items``
+    and ``rows``: the report's ``overview_items`` and ``overview_text_tables`` when
+    already made."""
     from wijkopvolging.signalering import slugify
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    rows = overview_text_tables(report)  # once, not once per wijk
+    rows = overview_text_tables(report) if rows is None else rows  # once, not per wijk
     items = overview_items(report) if items is None else items
     return [render_overview(report, period, path=folder / f"{slugify(wijk)}.docx",
                             revised=revised, wijk=wijk, kenmerk=kenmerk, rows=rows)

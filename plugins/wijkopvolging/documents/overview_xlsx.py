@@ -121,16 +121,18 @@ def _fill_sheet(sheet, kind: str, items: list[OverviewItem]) -> None:
 
 
 def write_overview_xlsx(report, period: Period, *, path: Path | str,
-                        revised: bool = False, concept: bool = False) -> Path:
+                        revised: bool = False, concept: bool = False,
+                        items: dict | None = None) -> Path:
     """Write the overview for ``period`` as a spreadsheet to ``path`` (.xlsx) and
     return it.
 
     One sheet per kind ("Vragen uit de Wijk", "Ongevraagde adviezen") holding the same
     rows as the Word overview, with a gebied column. ``revised`` marks a corrected
     re-issue in the title; ``concept`` marks the title and every printed page as the
-    college's concept. The same input always gives the same bytes.
+    college's concept. The same input always gives the same bytes. ``items``: the
+    report's ``overview_items`` when the caller already has them.
     """
-    items = overview_items(report)
+    items = overview_items(report) if items is None else items
     workbook = Workbook()
     workbook.remove(workbook.active)
     for kind in KINDS:
