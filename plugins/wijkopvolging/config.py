@@ -127,6 +127,15 @@ class WijkradenConfig:
 
 
 @dataclass(frozen=True)
+class DocumentsConfig:
+    """The ``documents`` section: whether LibreOffice makes PDFs beside the Word files, and
+    how long one conversion may take before it is stopped."""
+
+    pdf: bool = True
+    pdf_timeout_seconds: float = 300
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     warehouse_url: str
@@ -138,6 +147,7 @@ class Config:
     approval: ApprovalConfig = ApprovalConfig()
     signalering: SignaleringConfig = SignaleringConfig()
     wijkraden: WijkradenConfig = WijkradenConfig()
+    documents: DocumentsConfig = DocumentsConfig()
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:
@@ -482,6 +492,29 @@ def _parse_delivery(raw: Any, path: Path) -> DeliveryConfig:
     )
 
 
+DOCUMENTS_KEYS = ("pdf", "pdf_timeout_seconds")
+_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def _parse_documents(raw: Any, path: Path) -> DocumentsConfig:
+    """PDFs on or off (``WIJKOPVOLGING_PDF`` overrides the file) and LibreOffice's time."""
+    raw = {} if raw is None else raw
+    _check_section(raw, DOCUMENTS_KEYS, "documents", path)
+    pdf = raw.get("pdf", DocumentsConfig.pdf)
+    if not isinstance(pdf, bool):
+        raise ConfigError(f"{path}: documents.pdf: expected true or false, got {pdf!r}")
+    override = os.environ.get("WIJKOPVOLGING_PDF")
+    if override:
+        if override.lower() not in _BOOLEANS:
+            raise ConfigError(f"WIJKOPVOLGING_PDF: expected true or false, got {override!r}")
+        pdf = _BOOLEANS[override.lower()]
+    timeout = raw.get("pdf_timeout_seconds", DocumentsConfig.pdf_timeout_seconds)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise ConfigError(f"{path}: documents.pdf_timeout_seconds: expected a positive "
+                          f"number of seconds, got {timeout!r}")
+    return DocumentsConfig(pdf=pdf, pdf_timeout_seconds=float(timeout))
+
+
 APPROVAL_KEYS = ("to", "reminder_after_days", "timeout_days", "demo_approval")
 
 
@@ -524,7 +557,7 @@ def load_config(path: str | Path | None = None) -> Config:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping with 'sources', 'warehouse', 'settings'")
     known = {"warehouse", "output_dir", "gx_dir", "sources", "settings", "delivery",
-             "approval", "signalering", "wijkraden"}
+             "approval", "signalering", "wijkraden", "documents"}
     for key in raw:
         if key not in known:
             raise ConfigError(f"{path}: {key}: unknown key (known: {', '.join(sorted(known))})")
@@ -558,6 +591,7 @@ def load_config(path: str | Path | None = None) -> Config:
         approval=_parse_approval(raw.get("approval"), path),
         signalering=_parse_signalering(raw.get("signalering"), path),
         wijkraden=_parse_wijkraden(raw.get("wijkraden"), path),
+        documents=_parse_documents(raw.get("documents"), path),
     )
 
 

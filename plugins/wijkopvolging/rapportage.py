@@ -251,7 +251,10 @@ def write_documents(config: Config, period: Period, *, run_id: str, folder: Path
             report, period, folder=staging / AFSCHRIFT_FOLDER, kenmerk=kenmerk_text,
             revised=revised, items=items, rows=rows))
         # One LibreOffice start for every PDF: starting it costs more than a conversion.
-        all_pdfs = convert_to_pdf([letter, overview, *afschriften], staging)
+        # Without PDFs (documents.pdf: false) the Word files are the whole set.
+        all_pdfs = (convert_to_pdf([letter, overview, *afschriften], staging,
+                                   timeout=config.documents.pdf_timeout_seconds)
+                    if config.documents.pdf else [])
         pdfs = all_pdfs[:2]
         for path in all_pdfs[2:]:
             os.replace(path, staging / AFSCHRIFT_FOLDER / path.name)

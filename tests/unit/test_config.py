@@ -221,3 +221,27 @@ def test_make_run_stops_on_a_wrong_setting_before_any_work_in_one_line(tmp_path)
     assert result.stdout == ""  # no period announced, no demo source filled, no DAG run
     assert not (tmp_path / "airflow").exists()
     assert seconds < 5, seconds  # about 1 s; the bound allows for a busy machine
+
+
+def test_pdfs_are_made_by_default_and_can_be_left_out_by_file_or_environment(
+        tmp_path, monkeypatch):
+    monkeypatch.delenv("WIJKOPVOLGING_PDF", raising=False)
+    assert load_config(write(tmp_path, GOOD)).documents.pdf is True
+    off = load_config(write(tmp_path, GOOD + "documents:\n  pdf: false\n"))
+    assert off.documents.pdf is False and off.documents.pdf_timeout_seconds == 300
+    monkeypatch.setenv("WIJKOPVOLGING_PDF", "true")
+    assert load_config(write(tmp_path, GOOD + "documents:\n  pdf: false\n")).documents.pdf
+    monkeypatch.setenv("WIJKOPVOLGING_PDF", "soms")
+    with pytest.raises(ConfigError, match="WIJKOPVOLGING_PDF: expected true or false"):
+        load_config(write(tmp_path, GOOD))
+
+
+@pytest.mark.parametrize("section, message", [
+    ("documents:\n  pdf: ja\n", "documents.pdf: expected true or false"),
+    ("documents:\n  pdf_timeout_seconds: 0\n", "documents.pdf_timeout_seconds: expected a"),
+    ("documents:\n  pdfs: true\n", "documents.pdfs: unknown key"),
+])
+def test_a_wrong_documents_setting_names_its_key(tmp_path, monkeypatch, section, message):
+    monkeypatch.delenv("WIJKOPVOLGING_PDF", raising=False)
+    with pytest.raises(ConfigError, match=message):
+        load_config(write(tmp_path, GOOD + section))
