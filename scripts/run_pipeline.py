@@ -19,7 +19,6 @@ import json
 import os
 import re
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,6 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))
 sys.path.insert(0, str(ROOT))  # the demo sources (demo/), outside the package
 
+from demo import runner  # noqa: E402
+from demo.college import demo_decision  # noqa: E402
+from demo.sources import fill_demo_sources  # noqa: E402
 from wijkopvolging.config import load_config  # noqa: E402
 from wijkopvolging.errors import ExpectedError  # noqa: E402
 from wijkopvolging.periods import Period  # noqa: E402
@@ -35,81 +37,43 @@ from wijkopvolging.reference import ReferenceData  # noqa: E402
 from wijkopvolging.schedules import ingest_at, report_as_of, signalering_at  # noqa: E402
 
 
-def demo_decision(period: Period, today: dt.date) -> tuple[dt.date, str]:
-    """The date and kenmerk the demo's college decides with: a week after the period's
-    end (never after today), and a kenmerk that says it is the demo's."""
-    return min(period.end + dt.timedelta(days=7), today), f"DEMO-{period.slug}"
-
-
 def run_dag(dag_id: str, logical_date: dt.datetime, log_dir: Path,
             approval: tuple[dt.date, str] | None = None) -> None:
-    """Run one DAG run with Airflow's runner; on failure show the log's tail and stop.
-    While it runs, say so when a task fails and Airflow will retry it (a source that is
-    down): when, which try, and how to stop. Afterwards the run's recorded start is set to
-    when it really started (``dags test`` records the logical date). ``approval`` (date,
-    kenmerk): the demo's college answers the run's approval request meanwhile, through
-    Airflow's API (scripts/approve_demo.py)."""
+    """Run one DAG run with Airflow's runner (demo.runner); on failure show the errors
+    and stop. While it runs, say so when a task fails and Airflow will retry it (a source
+    that is down): when, which try, and how to stop. Afterwards the run's recorded start
+    is set to when it really started (``dags test`` records the logical date).
+    ``approval`` (date, kenmerk): the demo's college answers the run's approval request
+    meanwhile, through Airflow's API."""
     log = log_dir / f"{dag_id}.log"
     print(f"→ {dag_id} for {logical_date.isoformat()} (log: {log.relative_to(ROOT)})",
           flush=True)
-    started, started_at = time.monotonic(), dt.datetime.now(dt.UTC)
+    started_at = dt.datetime.now(dt.UTC)
     announced: set = set()
-    approver = None
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "airflow"), "dags", "test", dag_id,
-             logical_date.isoformat()],
-            stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=os.environ.copy(),
-        )
-        if approval is not None:
-            approver = subprocess.Popen(
-                [sys.executable, str(ROOT / "scripts/approve_demo.py"),
-                 "--besluitdatum", approval[0].isoformat(), "--kenmerk", approval[1],
-                 "--logical-date", logical_date.isoformat()],
-                cwd=ROOT, env=os.environ.copy(), stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, text=True)
-        try:
-            while process.poll() is None:
-                time.sleep(2)
-                if approver is not None and approver.poll() is not None:
-                    said = approver.stdout.read().strip().splitlines()
-                    if approver.returncode != 0:
-                        stop(process)
-                        print("\n".join(said[-20:]), file=sys.stderr)
-                        sys.exit(f"{dag_id}: the demo approval failed; the log is in {log}")
-                    print("  " + said[-1], flush=True)
-                    approver = None
-                if "up_for_retry" in log.read_text(errors="replace").lower():
-                    try:
-                        announce_retries(dag_id, log, announced)
-                    except Exception as exc:  # a message must never stop the run itself
-                        print(f"  (kon de herkansing niet aankondigen: {exc})", flush=True)
-        except KeyboardInterrupt:
-            stop(process)
-            sys.exit(f"\nGestopt. {dag_id} is afgebroken; het log staat in {log}")
-        finally:
-            if approver is not None and approver.poll() is None:
-                approver.terminate()
-    record_real_start(dag_id, logical_date, started_at)
-    text = log.read_text(errors="replace")
-    failed = process.returncode != 0 or "state=failed" in text or "DagRunState.FAILED" in text
-    if failed:
+
+    def announce() -> None:
+        if "up_for_retry" in log.read_text(errors="replace").lower():
+            try:
+                announce_retries(dag_id, log, announced)
+            except Exception as exc:  # a message must never stop the run itself
+                print(f"  (kon de herkansing niet aankondigen: {exc})", flush=True)
+
+    try:
+        run = runner.run_dag(dag_id, logical_date, log=log, approval=approval,
+                             while_running=announce)
+    except KeyboardInterrupt:
+        sys.exit(f"\nGestopt. {dag_id} is afgebroken; het log staat in {log}")
+    except runner.DagRunFailed:
+        record_real_start(dag_id, logical_date, started_at)
+        text = log.read_text(errors="replace")
         errors = [line for line in text.splitlines()
                   if "AirflowFailException" in line or "Error" in line][-8:]
         print("\n".join(errors or text.splitlines()[-30:]), file=sys.stderr)
         sys.exit(f"{dag_id} failed; the whole log is in {log}")
-    print(f"  done in {time.monotonic() - started:.0f} s", flush=True)
-
-
-def stop(process: subprocess.Popen) -> None:
-    """End the runner: TERM, and KILL if it is still there after ten seconds (a runner
-    waiting for a retry does not always react to TERM)."""
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    record_real_start(dag_id, logical_date, started_at)
+    if run.approved:
+        print("  " + run.approved, flush=True)
+    print(f"  done in {run.seconds:.0f} s", flush=True)
 
 
 # A Python exception line in the log ("wijkopvolging.sources.SourceError: source …").
@@ -171,37 +135,13 @@ def record_real_start(dag_id: str, logical_date: dt.datetime, started_at: dt.dat
         ).values(start_date=started_at, queued_at=started_at))
 
 
-def fill_demo_sources(config, until: dt.date, *, quiet: bool = False) -> None:
-    """(Re)fill the demo sources with what was registered up to ``until``."""
-    from demo.exports import write_demo_exports
-    from demo.registrations import fill_demo_source
-
-    for source in config.sources:
-        if not source.options.get("demo"):
-            continue
-        if source.type == "sql":
-            count = fill_demo_source(source.options["url"], until=until)
-            if not quiet:
-                print(f"Demo source {source.name!r}: {count} registrations up to "
-                      f"{until:%d-%m-%Y}")
-        elif source.type == "file":
-            paths = write_demo_exports(source.options["folder"], until=until)
-            if not quiet:
-                print(f"Demo source {source.name!r}: {', '.join(p.name for p in paths)}")
-
-
 def ingest_history(config, period: Period) -> None:
     """Give the letter's trend its earlier periods: for each of the five periods before
     ``period`` that the warehouse knows nothing about yet, fill the demo sources as they
     were at that period's end and run the ingest steps as of then (oldest first, as the
     daily ingest would have). The same step functions the ingest DAG's tasks call, in
     this process: Airflow's runner would add about half a minute per period."""
-    from wijkopvolging.ingest import (
-        extract_source,
-        load_source,
-        validate_source,
-        write_ingest_report,
-    )
+    from wijkopvolging import pipeline
     from wijkopvolging.trend import trend_periods
     from wijkopvolging.warehouse import open_warehouse
 
@@ -212,16 +152,10 @@ def ingest_history(config, period: Period) -> None:
         return
     started = time.monotonic()
     for earlier in missing:
-        fill_demo_sources(config, earlier.peildatum, quiet=True)
+        fill_demo_sources(config, earlier.peildatum)
         end = ingest_at(earlier.end)
-        run_id = f"make_run_history__{end.isoformat()}"
-        for source in config.sources:
-            extract_source(config, source.name, run_id=run_id,
-                           data_interval_start=end - dt.timedelta(days=1),
-                           data_interval_end=end)
-            validate_source(config, source.name, run_id=run_id, data_interval_end=end)
-            load_source(config, source.name, run_id=run_id, data_interval_end=end)
-        write_ingest_report(config, run_id=run_id, data_interval_end=end)
+        pipeline.ingest(config, run_id=f"make_run_history__{end.isoformat()}",
+                        data_interval_end=end)
     print(f"→ history for the trend: ingested as of the end of {len(missing)} earlier "
           f"period(s), {missing[0].label} to {missing[-1].label}, in "
           f"{time.monotonic() - started:.0f} s", flush=True)
@@ -250,7 +184,7 @@ def main() -> None:
     if not args.no_demo:
         # Real sources cannot be rewound; the demo can, so the trend has a history.
         ingest_history(config, period)
-        fill_demo_sources(config, period.peildatum)
+        print("\n".join(fill_demo_sources(config, period.peildatum)))
 
     log_dir = Path(os.environ.get("AIRFLOW_HOME", ROOT / ".airflow")) / "make-run"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -279,6 +213,8 @@ def main() -> None:
     pdfs = sorted(name for name in manifest["files"] if name.endswith(".pdf"))
     if pdfs:
         print(f"PDF's:                {', '.join(str(folder / n) for n in pdfs)}")
+    elif not config.documents.pdf:
+        print("PDF's:                niet gemaakt: documents.pdf staat uit")
     else:
         print("PDF's:                niet gemaakt: LibreOffice ontbreekt "
               "(Debian: apt-get install libreoffice-writer-nogui)")
