@@ -38,7 +38,7 @@ export WIJKOPVOLGING_HOME := $(CURDIR)
 # airflow standalone starts its components as `airflow ...` subprocesses.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test lint bench airflow-ui lock clean
+.PHONY: run test test-fast lint bench airflow-ui lock clean
 
 # uv is the installer, not a dependency: bootstrapped into the venv (sync keeps it).
 $(VENV)/bin/uv:
@@ -67,8 +67,19 @@ $(AIRFLOW_HOME)/.migrated: requirements.lock | $(PROD_STAMP)
 run: $(PROD_STAMP) $(AIRFLOW_HOME)/.migrated
 	$(VENV)/bin/python scripts/run_pipeline.py $(if $(PERIOD),--period $(PERIOD))
 
+# Two workers on the two cores: each test module is one unit of work, and the tests on the
+# session's Airflow cluster share one worker (tests/conftest.py; docs/testing.md).
+# PYTEST_WORKERS=0 runs everything in this process.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+
+# The whole suite (what CI runs), with the 25 slowest tests at the end.
 test: $(DEV_STAMP) $(AIRFLOW_HOME)/.migrated $(AXE)
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest $(PYTEST_PARALLEL) --durations=25 $(PYTEST_ARGS)
+
+# The inner loop before a commit: the domain (unit) and DAG tests, no services, no e2e.
+test-fast: $(DEV_STAMP) $(AIRFLOW_HOME)/.migrated $(AXE)
+	$(VENV)/bin/python -m pytest $(PYTEST_PARALLEL) --durations=10 tests/unit tests/dags $(PYTEST_ARGS)
 
 # Without npm the browser test says how to get it (and fails under CI=true).
 $(AXE):

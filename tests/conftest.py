@@ -1,4 +1,6 @@
-"""Shared fixtures: an isolated warehouse/output per test, and service availability."""
+"""Shared fixtures: an isolated warehouse/output per test, service availability, states
+built once per session (a warehouse after the closing ingest, Airflow's metadata
+database), and how the suite is spread over pytest-xdist's workers."""
 
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ for _name, _value in {
     "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
     "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
     "WIJKOPVOLGING_HOME": str(ROOT),
+    # LibreOffice costs seconds per document: tests leave PDFs out (documents.pdf) unless
+    # PDFs are what they are about; those set WIJKOPVOLGING_PDF=true themselves.
+    "WIJKOPVOLGING_PDF": "false",
 }.items():
     os.environ.setdefault(_name, _value)
 
@@ -47,3 +52,61 @@ def isolated_project(tmp_path, monkeypatch):
     monkeypatch.setenv("WIJKOPVOLGING_OUTPUT_DIR", str(tmp_path / "output"))
     monkeypatch.setenv("WIJKOPVOLGING_GX_DIR", str(tmp_path / "gx"))
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def closing_ingest_sqlite(tmp_path_factory):
+    """A SQLite warehouse (and project folder) after the ingest that closes
+    September–October 2026, built once per session in this process;
+    ``template.copy(folder)`` gives a test its own copy."""
+    from tests.projects import closing_ingest_template
+
+    with closing_ingest_template(tmp_path_factory.mktemp("closing-ingest"), "2026-09",
+                                 postgres=False) as template:
+        yield template
+
+
+def private_airflow_db(folder: Path) -> dict[str, str]:
+    """The environment for `airflow dags test` runs on their own copy (in ``folder``) of
+    the migrated metadata database (`make test` migrates .airflow/airflow.db), so runs in
+    parallel workers never share one SQLite file."""
+    import sqlite3
+
+    source = Path(os.environ["AIRFLOW_HOME"]) / "airflow.db"
+    require(source.exists(), f"{source} missing: run `make test` (it migrates the Airflow DB)")
+    target = folder / "airflow.db"
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    return {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{target}"}
+
+
+@pytest.fixture
+def airflow_db(tmp_path) -> dict[str, str]:
+    """A test's own copy of Airflow's metadata database (``private_airflow_db``)."""
+    return private_airflow_db(tmp_path)
+
+
+# ------------------------------------------------------------------ pytest-xdist
+
+# The slowest groups first, so a worker starts on each at once and the short modules fill
+# the gaps (run with --dist loadgroup --no-loadscope-reorder; see docs/testing.md).
+CLUSTER_GROUP = "airflow-cluster"
+FIRST = (CLUSTER_GROUP, "tests/e2e/test_make_run.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Each module is one unit of work for pytest-xdist (its module fixtures are built
+    once), except that every test on the session's Airflow cluster shares one worker, so
+    the cluster starts once."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            group = (CLUSTER_GROUP if "airflow_cluster" in item.fixturenames
+                     else item.nodeid.split("::", 1)[0])
+            item.add_marker(pytest.mark.xdist_group(group))
+
+    def rank(item) -> int:
+        group = item.get_closest_marker("xdist_group").kwargs.get("name") or \
+            item.get_closest_marker("xdist_group").args[0]
+        return FIRST.index(group) if group in FIRST else len(FIRST)
+
+    items.sort(key=rank)  # stable: the order within a rank is the collection's

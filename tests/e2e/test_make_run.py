@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT, require
+from tests.conftest import ROOT, private_airflow_db, require
 
 pytestmark = pytest.mark.airflow
 
@@ -29,6 +29,7 @@ def pipeline_run(tmp_path_factory):
         "WIJKOPVOLGING_WAREHOUSE_URL": f"sqlite:///{tmp}/warehouse.sqlite",
         "WIJKOPVOLGING_OUTPUT_DIR": str(tmp / "output"),
         "WIJKOPVOLGING_GX_DIR": str(tmp / "gx"),
+        **private_airflow_db(tmp),
     }
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts/run_pipeline.py"), "--period", "2026-09"],

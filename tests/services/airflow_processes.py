@@ -1,19 +1,8 @@
 """A real Airflow on this machine for the service tests: its own metadata database on the
 PostgreSQL server, its own AIRFLOW_HOME, and the processes production runs (api-server,
 dag-processor, scheduler, celery worker), each on 127.0.0.1 only and stopped afterwards.
-
-Two Airflow metadata databases take part, on purpose:
-
-* the *cluster* (PostgreSQL, ``wijk_af_<random>``): the scheduler, api-server and workers
-  under test; runs there are made by the scheduler, a REST trigger or a backfill.
-* the *runner* (SQLite in tmp): ``airflow dags test``, the way ``make run`` drives the DAGs,
-  used to prepare the warehouse (ingests) and to make reference documents. Kept apart
-  because ``dags test`` replaces any run at its logical date and a running scheduler would
-  pick up the runs of an unpaused DAG it made.
-
-A ``Project`` is one wijkopvolging installation in tmp: its configuration (the repository's,
-with the demo source moved into tmp), its demo source, its warehouse database and its
-output folder. Processes get a project through their environment, as in production.
+Runs there are made by the scheduler, a REST trigger or a backfill; the processes work on
+a ``tests.projects.Project`` given through their environment, as in production.
 """
 
 from __future__ import annotations
@@ -33,10 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.conftest import ROOT, port_open, require
+from tests.projects import (  # noqa: F401 (the service tests import them from here)
+    POSTGRES_HOST,
+    POSTGRES_PORT,
+    Project,
+    ingest_moment,
+    postgres_url,
+    scratch_database,
+)
 
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
-POSTGRES_HOST, POSTGRES_PORT = "127.0.0.1", 5432
-POSTGRES_ADMIN_DSN = f"host={POSTGRES_HOST} port={POSTGRES_PORT} user=postgres dbname=test"
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 REDIS_DB = 5  # a database number nothing else here uses; flushed when the test ends
 
@@ -44,6 +39,7 @@ REDIS_DB = 5  # a database number nothing else here uses; flushed when the test 
 # but bounded.
 START_TIMEOUT = 180
 STOP_TIMEOUT = 30
+RAPPORTAGE = "wijkopvolging_rapportage"
 
 
 # ----------------------------------------------------------------------------- servers
@@ -67,28 +63,6 @@ def free_port() -> int:
     with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def postgres_url(database: str, driver: str = "postgresql+psycopg2") -> str:
-    return f"{driver}://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/{database}"
-
-
-@contextmanager
-def scratch_database(prefix: str) -> Iterator[str]:
-    """A fresh, empty PostgreSQL database ``<prefix>_<random>``, dropped afterwards."""
-    import psycopg2
-
-    name = f"{prefix}_{secrets.token_hex(4)}"
-    admin = psycopg2.connect(POSTGRES_ADMIN_DSN)
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-        yield name
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 def flush_redis_db(db: int = REDIS_DB) -> None:
@@ -128,142 +102,6 @@ def _base_airflow_env(home: Path) -> dict[str, str]:
     }
 
 
-# ----------------------------------------------------------------------------- project
-
-def ingest_moment(period) -> dt.datetime:
-    """The logical date of the ingest that closes ``period`` (on its end day), as
-    scripts/run_pipeline.py runs it."""
-    from wijkopvolging.schedules import ingest_at
-
-    return ingest_at(period.end)
-
-
-@dataclass
-class Project:
-    """One wijkopvolging installation in ``folder`` with its warehouse at ``warehouse_url``."""
-
-    folder: Path
-    warehouse_url: str
-
-    def __post_init__(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        config = (ROOT / "include/config/wijkopvolging.yaml").read_text(encoding="utf-8")
-        # The repository's configuration, with its local files (demo source, exports) in tmp.
-        config = config.replace(".data/", f"{self.folder}/")
-        self.config_path.write_text(config, encoding="utf-8")
-
-    @property
-    def config_path(self) -> Path:
-        return self.folder / "wijkopvolging.yaml"
-
-    @property
-    def output_dir(self) -> Path:
-        return self.folder / "output"
-
-    @property
-    def env(self) -> dict[str, str]:
-        """What a process needs to work on this project."""
-        return {
-            "WIJKOPVOLGING_CONFIG": str(self.config_path),
-            "WIJKOPVOLGING_WAREHOUSE_URL": self.warehouse_url,
-            "WIJKOPVOLGING_OUTPUT_DIR": str(self.output_dir),
-            "WIJKOPVOLGING_GX_DIR": str(self.folder / "gx"),
-        }
-
-    def fill_demo_sources(self, until: dt.date) -> None:
-        """(Re)fill every demo source with what it holds on ``until``, as `make run` does."""
-        from wijkopvolging.config import load_config
-
-        for source in load_config(self.config_path).sources:
-            if not source.options.get("demo"):
-                continue
-            if source.type == "sql":
-                from demo.registrations import fill_demo_source
-
-                fill_demo_source(source.options["url"], until=until)
-            elif source.type == "file":
-                from demo.exports import write_demo_exports
-
-                write_demo_exports(source.options["folder"], until=until)
-            else:
-                raise AssertionError(f"no demo filler for source {source.name!r} "
-                                     f"of type {source.type!r}")
-
-
-    def run_steps(self, script: str, timeout: int = 600) -> None:
-        """Run ``script`` (Python using wijkopvolging) in a process set up for this project:
-        the same step functions the DAG tasks call, without Airflow's per-run start-up."""
-        result = subprocess.run(
-            [sys.executable, "-c", script], env={**os.environ, **self.env}, cwd=ROOT,
-            capture_output=True, text=True, timeout=timeout)
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-
-
-@contextmanager
-def postgres_project(folder: Path) -> Iterator[Project]:
-    """A project whose warehouse is a fresh PostgreSQL database, as in production."""
-    with scratch_database("wijk_wh") as database:
-        yield Project(folder, postgres_url(database))
-
-
-@contextmanager
-def project_after_closing_ingest(folder: Path, periode: str,
-                                 runner: DagTestRunner) -> Iterator[Project]:
-    """A PostgreSQL project whose warehouse holds the ingest that closes ``periode``,
-    made with `airflow dags test` as `make run` does: ready for a rapportage run."""
-    from wijkopvolging.periods import Period
-
-    period = Period.parse(periode)
-    with postgres_project(folder) as project:
-        project.fill_demo_sources(until=period.peildatum)
-        runner.run("wijkopvolging_ingest", ingest_moment(period), project)
-        yield project
-
-
-# ----------------------------------------------------------------------------- runner
-
-class DagTestRunner:
-    """``airflow dags test`` with its own SQLite metadata database (see module docstring)."""
-
-    def __init__(self, home: Path):
-        self.home = home
-        self.env = _base_airflow_env(home)
-        home.mkdir(parents=True, exist_ok=True)
-        log = home / "migrate.log"
-        with log.open("w") as out:
-            result = subprocess.run([AIRFLOW, "db", "migrate"], stdout=out,
-                                    stderr=subprocess.STDOUT, env=self.env, cwd=ROOT,
-                                    timeout=300)
-        assert result.returncode == 0, f"airflow db migrate failed\n{tail(log)}"
-
-    def run(self, dag_id: str, logical_date: dt.datetime, project: Project,
-            approval: tuple[dt.date, str] | None = None) -> Path:
-        """One DAG run to success, or an AssertionError showing the log's tail.
-        ``approval`` (date, kenmerk): the demo's college approves the run meanwhile, as
-        `make run` does (scripts/approve_demo.py, through Airflow's API)."""
-        log = self.home / f"{dag_id}-{logical_date:%Y%m%dT%H%M}.log"
-        env = {**self.env, **project.env}
-        with log.open("w") as out:
-            runner = subprocess.Popen(
-                [AIRFLOW, "dags", "test", dag_id, logical_date.isoformat()],
-                stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-            try:
-                if approval is not None:
-                    approved = subprocess.run(
-                        [sys.executable, str(ROOT / "scripts/approve_demo.py"),
-                         "--besluitdatum", approval[0].isoformat(), "--kenmerk", approval[1]],
-                        env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
-                    assert approved.returncode == 0, approved.stdout[-2000:] + tail(log)
-                returncode = runner.wait(timeout=600)
-            finally:
-                if runner.poll() is None:
-                    runner.kill()
-        text = log.read_text(errors="replace")
-        assert returncode == 0 and "DagRunState.FAILED" not in text, (
-            f"airflow dags test {dag_id} {logical_date.isoformat()} failed\n{tail(log, 60)}")
-        return log
-
-
 # ----------------------------------------------------------------------------- cluster
 
 @dataclass
@@ -286,7 +124,7 @@ class AirflowCluster:
         self.home.mkdir(parents=True, exist_ok=True)
         self.jwt_secret = secrets.token_urlsafe(32)
         self._token: str | None = None
-        self._waiting_since: dict[str, float] = {}
+        self._answers: dict[str, int] = {}  # run id -> approval answers sent
 
     # --- configuration
 
@@ -470,40 +308,63 @@ class AirflowCluster:
     def runs(self, dag_id: str) -> list[dict]:
         return self.api("GET", f"/dags/{dag_id}/dagRuns", params={"limit": 100})["dag_runs"]
 
+    def parked(self, dag_id: str, run_id: str, task_id: str = "college_approval") -> int:
+        """How many times the scheduler has handled the end of the workload that parked the
+        run's ``task_id`` in *awaiting input* (its "TaskInstance Finished" line). An answer
+        given before that races the executor's report: the scheduler then sees a finished
+        workload for a task the answer just queued again, and fails it. A person answers
+        minutes or days later; a test waits for this line instead."""
+        log = self.home / "scheduler.log"
+        needle = f"dag_id={dag_id}, task_id={task_id}, run_id={run_id}, "
+        return sum(1 for line in log.read_text(errors="replace").splitlines()
+                   if "TaskInstance Finished:" in line and needle in line
+                   and "state=awaiting_input" in line)
+
+    def answerable(self, dag_id: str, run_id: str) -> dict | None:
+        """The run's approval request when it waits for an answer and the scheduler has
+        settled its parking (``parked``) once more than it has been answered; else None."""
+        found = self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}/hitlDetails",
+                         params={"response_received": False})["hitl_details"]
+        waiting = [d for d in found if d["task_instance"]["state"] == "awaiting_input"]
+        if not waiting:
+            return None
+        if self.parked(dag_id, run_id, waiting[0]["task_instance"]["task_id"]) <= \
+                self._answers.get(run_id, 0):
+            return None
+        return waiting[0]
+
+    def answer(self, dag_id: str, run_id: str, option: str, params: dict,
+               task_id: str = "college_approval") -> dict:
+        """PATCH the run's approval request, as the UI's Required actions view does."""
+        self._answers[run_id] = self._answers.get(run_id, 0) + 1
+        return self.api("PATCH", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/"
+                                 f"-1/hitlDetails",
+                        json={"chosen_options": [option], "params_input": params})
+
     def approve_demo_requests(self, dag_id: str, run_ids: list[str]) -> None:
-        """Approve the runs' waiting college approvals through the REST API with the
-        date and kenmerk `make run` uses for their period (scripts/run_pipeline.py)."""
-        from scripts.run_pipeline import demo_decision
+        """Approve the runs that wait for the college, through the REST API, with the date
+        and kenmerk `make run` uses for their period (demo.college)."""
+        from demo.college import demo_decision
         from wijkopvolging.periods import Period
 
-        found = self.api("GET", f"/dags/{dag_id}/dagRuns/~/hitlDetails",
-                         params={"response_received": False})["hitl_details"]
-        for request in found:
-            ti = request["task_instance"]
-            if ti["state"] != "awaiting_input" or ti["dag_run_id"] not in run_ids:
+        for run_id in run_ids:
+            if self.answerable(dag_id, run_id) is None:
                 continue
-            # Answer only after the executor has reported the parking workload's end (a
-            # few seconds); an answer inside that window races it (see test_college_approval.py).
-            seen = self._waiting_since.setdefault(ti["dag_run_id"], time.monotonic())
-            if time.monotonic() - seen < 12:
-                continue
-            run = self.api("GET", f"/dags/{dag_id}/dagRuns/{ti['dag_run_id']}")
+            run = self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}")
             period = (Period.parse(run["conf"]["periode"]) if (run["conf"] or {}).get("periode")
                       else Period.from_data_interval(
                           dt.datetime.fromisoformat(run["data_interval_start"]),
                           dt.datetime.fromisoformat(run["data_interval_end"])))
             decided_on, kenmerk = demo_decision(period, dt.date.today())
-            self.api("PATCH", f"/dags/{dag_id}/dagRuns/{ti['dag_run_id']}/taskInstances/"
-                              f"{ti['task_id']}/{ti['map_index']}/hitlDetails",
-                     json={"chosen_options": ["Goedgekeurd"],
-                           "params_input": {"besluitdatum": decided_on.isoformat(),
-                                            "kenmerk": kenmerk, "toelichting": "test"}})
+            self.answer(dag_id, run_id, "Goedgekeurd",
+                        {"besluitdatum": decided_on.isoformat(), "kenmerk": kenmerk,
+                         "toelichting": "test"})
 
     def wait_for_runs(self, dag_id: str, run_ids: list[str], timeout: float,
-                      approve: bool = False) -> dict[str, str]:
-        """Wait until every run has finished; AssertionError with the logs' tail when one
-        failed or time ran out. Returns run id -> state. ``approve``: answer the runs'
-        college approvals as `make run` does."""
+                      approve: bool = False, failed_ok: bool = False) -> dict[str, str]:
+        """Wait until every run has ended; AssertionError with the logs' tail when time ran
+        out or (unless ``failed_ok``) a run failed. Returns run id -> state. ``approve``:
+        answer the runs' college approvals as `make run` does."""
         deadline = time.monotonic() + timeout
         while True:
             self.assert_running()
@@ -512,15 +373,31 @@ class AirflowCluster:
             states = {run["dag_run_id"]: run["state"] for run in self.runs(dag_id)
                       if run["dag_run_id"] in run_ids}
             failed = [run_id for run_id, state in states.items() if state == "failed"]
-            if failed:
+            if failed and not failed_ok:
                 raise AssertionError(f"{dag_id} runs failed: {failed}\n"
                                      + self.logs_tail(dag_id, failed))
-            if len(states) == len(run_ids) and set(states.values()) == {"success"}:
+            if len(states) == len(run_ids) and set(states.values()) <= {"success", "failed"}:
                 return states
             if time.monotonic() > deadline:
                 raise AssertionError(f"{dag_id} runs not finished within {timeout:.0f} s: "
                                      f"{states}\n" + self.logs_tail(dag_id, run_ids))
-            time.sleep(3)
+            time.sleep(1)
+
+    def reissue(self, project: Project, periods: list[str],
+                timeout: float = 600) -> dict[str, str]:
+        """The operator's re-issue: one rapportage run per period, triggered through the
+        REST API with ``periode``, run by a LocalExecutor scheduler on ``project`` and
+        approved as `make run` does, to its end (success or failure). Period -> run id."""
+        with self.scheduler("LocalExecutor", project):
+            self.set_paused(RAPPORTAGE, False)
+            try:
+                runs = {periode: self.trigger(RAPPORTAGE, conf={"periode": periode})
+                        for periode in periods}
+                self.wait_for_runs(RAPPORTAGE, list(runs.values()), timeout, approve=True,
+                                   failed_ok=True)
+            finally:
+                self.set_paused(RAPPORTAGE, True)
+        return runs
 
     def logs_tail(self, dag_id: str | None = None, run_ids: list[str] | tuple = ()) -> str:
         """The tails of the process logs and of the named runs' task logs."""
@@ -556,20 +433,11 @@ def _group_alive(pgid: int) -> bool:
 
 # ----------------------------------------------------------------------------- sharing
 
-@dataclass
-class SharedAirflow:
-    """What several test modules share: the cluster (migrated metadata DB, api-server,
-    dag-processor) and the ``dags test`` runner. Each module adds its own scheduler."""
-
-    cluster: AirflowCluster
-    runner: DagTestRunner
-
-
 @contextmanager
-def started_airflow(tmp_path_factory) -> Iterator[SharedAirflow]:
-    """A migrated cluster with api-server and dag-processor running, plus a runner;
-    stopped (processes, then database) on leaving. The session fixture
-    ``airflow_services`` (tests/services/conftest.py) is its one user."""
+def started_airflow(tmp_path_factory) -> Iterator[AirflowCluster]:
+    """A migrated cluster with api-server and dag-processor running; stopped (processes,
+    then database) on leaving. The session fixture ``airflow_cluster``
+    (tests/services/conftest.py) is its one user; each module adds its own scheduler."""
     require_postgres()
     started = time.monotonic()
     with scratch_database("wijk_af") as database:
@@ -578,11 +446,9 @@ def started_airflow(tmp_path_factory) -> Iterator[SharedAirflow]:
             cluster.migrate()
             cluster.start_api_server()
             cluster.start_dag_processor()
-            # The runner's migrate overlaps the api-server's and dag-processor's start.
-            runner = DagTestRunner(tmp_path_factory.mktemp("airflow-runner"))
             cluster.wait_until_ready(("wijkopvolging_ingest", "wijkopvolging_rapportage"))
             print(f"\n[airflow] cluster ready in {time.monotonic() - started:.0f} s "
                   f"(api-server {cluster.base_url}, database {database})")
-            yield SharedAirflow(cluster, runner)
+            yield cluster
         finally:
             cluster.stop_all()

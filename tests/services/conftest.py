@@ -1,4 +1,5 @@
-"""Service fixtures: a PostgreSQL schema per test and a local SMTP server.
+"""Service fixtures: the session's Airflow, a warehouse after the closing ingest, a
+PostgreSQL schema per test and a local SMTP server.
 
 A test whose server is absent is skipped with the reason; under ``CI=true`` it fails
 instead (``tests.conftest.require``), so CI never passes by skipping. Every server here
@@ -23,14 +24,37 @@ POSTGRES_DATABASE = "test"
 
 
 @pytest.fixture(scope="session")
-def airflow_services(tmp_path_factory):
-    """The one Airflow of the session (api-server, dag-processor, metadata on PostgreSQL,
-    and a ``dags test`` runner), started by the first test that asks for it and stopped
-    when the session ends. Each module adds its own scheduler."""
+def airflow_cluster(tmp_path_factory):
+    """The one Airflow of the session (api-server, dag-processor, metadata on PostgreSQL),
+    started by the first test that asks for it and stopped when the session ends. Each
+    module adds its own scheduler."""
     from tests.services.airflow_processes import started_airflow
 
-    with started_airflow(tmp_path_factory) as services:
-        yield services
+    with started_airflow(tmp_path_factory) as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session")
+def closing_ingest_postgres(tmp_path_factory):
+    """A PostgreSQL warehouse (and project folder) after the ingest that closes
+    September–October 2026, built once per session; ``template.copy(folder)`` gives a
+    test its own copy (``CREATE DATABASE … TEMPLATE``)."""
+    from tests.projects import closing_ingest_template
+
+    require(port_open(POSTGRES_HOST, POSTGRES_PORT),
+            f"PostgreSQL not reachable on {POSTGRES_HOST}:{POSTGRES_PORT}")
+    with closing_ingest_template(tmp_path_factory.mktemp("closing-ingest-pg"), "2026-09",
+                                 postgres=True) as template:
+        yield template
+
+
+@pytest.fixture(scope="session")
+def reissues(tmp_path_factory, airflow_cluster, closing_ingest_postgres):
+    """The operator's re-issues of 2025-09 (before the warehouse's first ingest: refused)
+    and 2026-09 (the period that ingest closes), triggered through the REST API and run by
+    a LocalExecutor scheduler on a copy of the closing ingest. (project, period -> run id)"""
+    with closing_ingest_postgres.copy(tmp_path_factory.mktemp("reissue")) as project:
+        yield project, airflow_cluster.reissue(project, ["2025-09", "2026-09"])
 
 
 @pytest.fixture

@@ -17,10 +17,7 @@ import time
 
 import pytest
 
-from tests.services.airflow_processes import (
-    Project,
-    postgres_project,
-)
+from tests.projects import Project, postgres_project
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres]
 
@@ -37,65 +34,30 @@ def periods():
     return [Period.parse(slug) for slug in SLUGS]
 
 
-INGESTS = """
-import datetime as dt
-from wijkopvolging.config import load_config
-from wijkopvolging.ingest import extract_source, load_source, validate_source, write_ingest_report
-from wijkopvolging.periods import Period
-from wijkopvolging.schedules import ingest_at
-
-config = load_config()
-for slug in {slugs!r}:
-    end = ingest_at(Period.parse(slug).end)
-    run_id = f"ingest-{{slug}}"
-    for source in config.sources:
-        extract_source(config, source.name, run_id=run_id,
-                       data_interval_start=end - dt.timedelta(days=1), data_interval_end=end)
-        validate_source(config, source.name, run_id=run_id, data_interval_end=end)
-        load_source(config, source.name, run_id=run_id, data_interval_end=end)
-    write_ingest_report(config, run_id=run_id, data_interval_end=end)
-"""
-
-REPORTS = """
-import datetime as dt
-
-from scripts.run_pipeline import demo_decision
-from wijkopvolging.config import load_config
-from wijkopvolging.periods import Period
-from wijkopvolging.delivery import period_folder
-from wijkopvolging.rapportage import (
-    check_publication_gate, compute_timeliness, take_snapshot, write_documents)
-
-config = load_config()
-for slug in {slugs!r}:
-    period, run_id = Period.parse(slug), f"reference-{{slug}}"
-    take_snapshot(config, period, run_id=run_id)
-    check_publication_gate(config, period, run_id=run_id)
-    compute_timeliness(config, period, run_id=run_id)
-    decided_on, kenmerk = demo_decision(period, dt.date.today())  # as the backfill's approvals
-    write_documents(config, period, run_id=run_id, folder=period_folder(config, period),
-                    kenmerk=kenmerk, letter_date=decided_on)
-"""
-
-
 @pytest.fixture(scope="module")
-def project(tmp_path_factory, airflow_services):
+def project(tmp_path_factory, airflow_cluster):
     """A warehouse holding the ingest that closes each 2025 period. One fill of the demo
     source serves all six: its query only sees what was registered before the run's
-    data_interval_end. The ingests call the ingest DAG's step functions directly (the
-    backfill, not the ingest, is under test here; `airflow dags test` costs ~45 s a run)."""
+    data_interval_end. The ingests run the ingest steps in this process (the backfill,
+    not the ingest, is under test here)."""
+    from wijkopvolging import pipeline
+    from wijkopvolging.schedules import ingest_at
+
     started = time.monotonic()
     with postgres_project(tmp_path_factory.mktemp("backfill")) as project:
         project.fill_demo_sources(until=dt.date(2025, 12, 31))
-        project.run_steps(INGESTS.format(slugs=SLUGS))
+        config = project.config()
+        for period in periods():
+            end = ingest_at(period.end)
+            pipeline.ingest(config, run_id=f"ingest-{period.slug}", data_interval_end=end)
         print(f"\n[airflow] six ingests in {time.monotonic() - started:.0f} s")
         yield project
 
 
 @pytest.fixture(scope="module")
-def backfill(airflow_services, project):
+def backfill(airflow_cluster, project):
     """The 2025 backfill, run to the end by a LocalExecutor scheduler; its runs."""
-    cluster = airflow_services.cluster
+    cluster = airflow_cluster
     started = time.monotonic()
     with cluster.scheduler("LocalExecutor", project):
         cluster.set_paused(RAPPORTAGE, False)  # the scheduler skips paused DAGs' runs
@@ -140,20 +102,24 @@ def test_backfill_writes_the_documents_of_all_six_periods(project, backfill):
     assert written == SLUGS
 
 
-def test_backfilled_documents_equal_a_single_run_of_their_period(
-        airflow_services, project, backfill, tmp_path):
-    """Reference: one period through `airflow dags test`, the other five through the report
-    DAG's step functions, on the same warehouse into another output folder. A backfill
-    must change nothing about the documents."""
-    from scripts.run_pipeline import demo_decision
-    from wijkopvolging.rapportage import report_as_of
+def test_backfilled_documents_equal_a_single_run_of_their_period(project, backfill, tmp_path):
+    """Reference: each period through the report DAG's steps in this process, on the same
+    warehouse into another output folder, approved with the same date and kenmerk. A
+    backfill must change nothing about the documents."""
+    from demo.college import demo_decision
+    from wijkopvolging import pipeline
+    from wijkopvolging.approval import CollegeDecision
 
     reference = Project(tmp_path / "reference", project.warehouse_url)
+    config = reference.config()
     started = time.monotonic()
-    last, *others = reversed(periods())
-    airflow_services.runner.run(RAPPORTAGE, report_as_of(last), reference,
-                                approval=demo_decision(last, dt.date.today()))
-    reference.run_steps(REPORTS.format(slugs=[p.slug for p in others]))
+    for period in periods():
+        decided_on, kenmerk = demo_decision(period, dt.date.today())  # as the backfill's
+        decision = CollegeDecision(
+            period=period.slug, approved=True, decided_on=decided_on, kenmerk=kenmerk,
+            note="test", responded_by="test", responded_at=dt.datetime.now(dt.UTC))
+        pipeline.report_to_griffie(config, period, run_id=f"reference-{period.slug}",
+                                   decision=decision)
     print(f"\n[airflow] six single runs in {time.monotonic() - started:.0f} s")
     differ = [f"{slug}/{name}" for slug in SLUGS for name in DOCUMENTS
               if (project.output_dir / slug / name).read_bytes()
@@ -161,10 +127,10 @@ def test_backfilled_documents_equal_a_single_run_of_their_period(
     assert not differ, f"backfilled documents differ from a single run: {differ}"
 
 
-def test_backfilling_the_same_year_again_plans_no_runs(airflow_services, backfill):
+def test_backfilling_the_same_year_again_plans_no_runs(airflow_cluster, backfill):
     """Reprocess behaviour `none` (the default): periods with a finished run are skipped;
     `completed` would plan all six again."""
-    cluster = airflow_services.cluster
+    cluster = airflow_cluster
     again = cluster.airflow("backfill", "create", "--dag-id", RAPPORTAGE, *YEAR, "--dry-run")
     forced = cluster.airflow("backfill", "create", "--dag-id", RAPPORTAGE, *YEAR, "--dry-run",
                              "--reprocess-behavior", "completed")

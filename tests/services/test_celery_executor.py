@@ -12,12 +12,8 @@ from importlib import metadata
 
 import pytest
 
-from tests.services.airflow_processes import (
-    flush_redis_db,
-    ingest_moment,
-    postgres_project,
-    require_redis,
-)
+from tests.projects import ingest_moment, postgres_project
+from tests.services.airflow_processes import flush_redis_db, require_redis
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres]
 
@@ -41,12 +37,12 @@ def test_celery_provider_works_with_the_pinned_celery():
 
 
 @pytest.fixture(scope="module")
-def celery_run(tmp_path_factory, airflow_services):
+def celery_run(tmp_path_factory, airflow_cluster):
     """One ingest run, triggered through the REST API, executed by a Celery worker."""
     from wijkopvolging.periods import Period
 
     require_redis()
-    cluster = airflow_services.cluster
+    cluster = airflow_cluster
     moment = ingest_moment(Period.parse(PERIODE))
     with postgres_project(tmp_path_factory.mktemp("celery")) as project:
         project.fill_demo_sources(until=Period.parse(PERIODE).peildatum)
@@ -66,9 +62,9 @@ def celery_run(tmp_path_factory, airflow_services):
         yield run_id, project, (cluster.home / "celery-worker.log").read_text(errors="replace")
 
 
-def test_ingest_runs_to_success_on_a_celery_worker(airflow_services, celery_run):
+def test_ingest_runs_to_success_on_a_celery_worker(airflow_cluster, celery_run):
     run_id, project, _ = celery_run
-    run = airflow_services.cluster.api("GET", f"/dags/{INGEST}/dagRuns/{run_id}")
+    run = airflow_cluster.api("GET", f"/dags/{INGEST}/dagRuns/{run_id}")
     assert run["state"] == "success"
     report = project.output_dir / "validatie" / "2026-11-01"
     assert (report / "validatierapport.html").stat().st_size > 0
@@ -76,9 +72,9 @@ def test_ingest_runs_to_success_on_a_celery_worker(airflow_services, celery_run)
     assert manifest["reconciled"] is True
 
 
-def test_every_task_went_through_the_broker_to_the_worker(airflow_services, celery_run):
+def test_every_task_went_through_the_broker_to_the_worker(airflow_cluster, celery_run):
     run_id, _, worker_log = celery_run
-    instances = airflow_services.cluster.api(
+    instances = airflow_cluster.api(
         "GET", f"/dags/{INGEST}/dagRuns/{run_id}/taskInstances")["task_instances"]
     assert instances and {ti["state"] for ti in instances} == {"success"}
     assert {ti["queue"] for ti in instances} == {"default"}

@@ -15,8 +15,6 @@ import zipfile
 
 import pytest
 
-from tests.services.airflow_processes import project_after_closing_ingest
-
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres]
 
 RAPPORTAGE = "wijkopvolging_rapportage"
@@ -27,12 +25,7 @@ GRIFFIE = "griffie@example.org"
 SECRETARIAAT = "secretariaat-college@example.org"
 BEHEER = "beheer-wijkopvolging@example.org"
 CONCEPT_MARK = "CONCEPT – ter besluitvorming door het college"
-# A person answers minutes or days after the question; a test answers at once. The
-# LocalExecutor reports the end of the workload that parked the task a few seconds after
-# the park, and an answer inside that window races the report: the scheduler then sees
-# "finished with state success" for a task it just queued again and fails it. So the test
-# waits this long after the task parks before it answers.
-SETTLE_SECONDS = 12
+
 
 
 @pytest.fixture(scope="module")
@@ -45,18 +38,17 @@ def inbox():
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory, airflow_services):
-    """A warehouse holding the ingest that closes the period (made with `dags test`)."""
-    with project_after_closing_ingest(tmp_path_factory.mktemp("approval"), PERIODE,
-                                      airflow_services.runner) as project:
+def project(tmp_path_factory, closing_ingest_postgres):
+    """A warehouse holding the ingest that closes the period."""
+    with closing_ingest_postgres.copy(tmp_path_factory.mktemp("approval")) as project:
         yield project
 
 
 @pytest.fixture(scope="module")
-def cluster(airflow_services, project, inbox):
+def cluster(airflow_cluster, project, inbox):
     """The cluster with a scheduler whose tasks mail through the local SMTP server and
     whose HITL timeout sweep runs every 2 s."""
-    cluster = airflow_services.cluster
+    cluster = airflow_cluster
     cluster.start("scheduler", "scheduler", "--skip-serve-logs", env={
         **project.env, "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW_CONN_SMTP_GRIFFIE": inbox.connection_uri,
@@ -79,30 +71,26 @@ def decision_date() -> dt.date:
 
 
 def waiting_request(cluster, run_id: str, timeout: float = 420) -> dict:
-    """The run's unanswered approval request once its task waits for input."""
+    """The run's unanswered approval request once its task waits for input (and the
+    scheduler has settled the parking: see AirflowCluster.parked)."""
     deadline = time.monotonic() + timeout
     while True:
         cluster.assert_running()
-        found = cluster.api("GET", f"/dags/{RAPPORTAGE}/dagRuns/{run_id}/hitlDetails",
-                            params={"response_received": False})["hitl_details"]
-        waiting = [d for d in found if d["task_instance"]["state"] == "awaiting_input"]
+        waiting = cluster.answerable(RAPPORTAGE, run_id)
         if waiting:
-            time.sleep(SETTLE_SECONDS)
-            return waiting[0]
+            return waiting
         run = cluster.api("GET", f"/dags/{RAPPORTAGE}/dagRuns/{run_id}")
         assert run["state"] != "failed", cluster.logs_tail(RAPPORTAGE, [run_id])
         if time.monotonic() > deadline:
             raise AssertionError(f"{run_id} did not ask for approval within {timeout:.0f} s\n"
                                  + cluster.logs_tail(RAPPORTAGE, [run_id]))
-        time.sleep(2)
+        time.sleep(1)
 
 
 def answer(cluster, run_id: str, option: str, **fields) -> dict:
-    """PATCH the run's approval request, as the UI's Required actions view does."""
+    """Answer the run's approval request, as the UI's Required actions view does."""
     params = {"besluitdatum": None, "kenmerk": "", "toelichting": "", **fields}
-    return cluster.api("PATCH", f"/dags/{RAPPORTAGE}/dagRuns/{run_id}/taskInstances/{TASK}/"
-                                f"-1/hitlDetails",
-                       json={"chosen_options": [option], "params_input": params})
+    return cluster.answer(RAPPORTAGE, run_id, option, params, task_id=TASK)
 
 
 def succeeded(cluster, run_id: str) -> bool:

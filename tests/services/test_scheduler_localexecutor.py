@@ -5,11 +5,8 @@ triggered by hand through the REST API, as a beheerder would for a re-issue."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
-
-from tests.services.airflow_processes import project_after_closing_ingest
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres]
 
@@ -18,34 +15,18 @@ PERIODE = "2026-09"
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory, airflow_services):
-    """A warehouse holding the ingest that closes the period, made with `airflow dags test`
-    as `make run` does."""
-    with project_after_closing_ingest(tmp_path_factory.mktemp("localexecutor"), PERIODE,
-                                      airflow_services.runner) as project:
-        yield project
-
-
-@pytest.fixture(scope="module")
-def triggered_run(airflow_services, project):
-    """One rapportage run triggered through the REST API, run by the scheduler, its
-    college approval answered through the REST API."""
-    cluster = airflow_services.cluster
-    started = time.monotonic()
-    with cluster.scheduler("LocalExecutor", project):
-        cluster.set_paused(RAPPORTAGE, False)
-        try:
-            run_id = cluster.trigger(RAPPORTAGE, conf={"periode": PERIODE})
-            cluster.wait_for_runs(RAPPORTAGE, [run_id], timeout=360, approve=True)
-        finally:
-            cluster.set_paused(RAPPORTAGE, True)
-    print(f"\n[airflow] triggered rapportage run done in {time.monotonic() - started:.0f} s")
-    return run_id
+def triggered_run(reissues):
+    """The rapportage run of 2026-09 the operator triggered through the REST API (the
+    shared re-issue, tests/services/conftest.py): made by the scheduler, its college
+    approval answered through the REST API."""
+    project, runs = reissues
+    return project, runs[PERIODE]
 
 
 def test_report_triggered_through_the_rest_api_is_made_by_the_scheduler(
-        airflow_services, project, triggered_run):
-    run = airflow_services.cluster.api("GET", f"/dags/{RAPPORTAGE}/dagRuns/{triggered_run}")
+        airflow_cluster, triggered_run):
+    project, run_id = triggered_run
+    run = airflow_cluster.api("GET", f"/dags/{RAPPORTAGE}/dagRuns/{run_id}")
     assert run["state"] == "success"
     assert run["run_type"] == "manual"
     assert run["conf"] == {"periode": PERIODE}
@@ -59,11 +40,11 @@ def test_report_triggered_through_the_rest_api_is_made_by_the_scheduler(
 
 
 def test_every_task_of_the_triggered_run_ran_on_the_local_executor(
-        airflow_services, triggered_run):
-    cluster = airflow_services.cluster
+        airflow_cluster, triggered_run):
+    cluster, (_, run_id) = airflow_cluster, triggered_run
     tasks = {task["task_id"] for task in cluster.api("GET", f"/dags/{RAPPORTAGE}/tasks")["tasks"]}
     instances = cluster.api(
-        "GET", f"/dags/{RAPPORTAGE}/dagRuns/{triggered_run}/taskInstances")["task_instances"]
+        "GET", f"/dags/{RAPPORTAGE}/dagRuns/{run_id}/taskInstances")["task_instances"]
     assert {"snapshot", "publication_gate", "timeliness", "documents"} <= tasks
     assert {ti["task_id"] for ti in instances} == tasks
     assert {ti["state"] for ti in instances} == {"success"}

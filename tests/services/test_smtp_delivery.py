@@ -7,22 +7,22 @@ steps from a small warehouse; one test runs the whole rapportage DAG through
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
 import json
 import os
-import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT, require
+from demo.runner import run_dag
+from tests.conftest import require
+from wijkopvolging import pipeline
 from wijkopvolging.approval import CollegeDecision
-from wijkopvolging.config import load_config
+from wijkopvolging.config import DocumentsConfig, load_config
 from wijkopvolging.delivery import (
     EMAIL,
     NOT_DELIVERED,
@@ -33,12 +33,7 @@ from wijkopvolging.delivery import (
 )
 from wijkopvolging.model import coerce_items
 from wijkopvolging.periods import AMSTERDAM, Period
-from wijkopvolging.rapportage import (
-    compute_timeliness,
-    render_for_delivery,
-    take_snapshot,
-    work_folder,
-)
+from wijkopvolging.rapportage import work_folder
 from wijkopvolging.warehouse import open_warehouse
 
 PERIOD = Period.starting(2026, 9)  # september–oktober 2026
@@ -77,14 +72,10 @@ APPROVED = CollegeDecision(  # what the college's approval task hands the docume
 
 
 def report(config, run_id: str, *, force: bool = False) -> dict:
-    """The rapportage DAG's tasks for PERIOD, in order, without Airflow; the college
+    """The rapportage DAG's steps for PERIOD, in order, without Airflow; the college
     approves (the approval itself is tested in test_college_approval.py)."""
-    take_snapshot(config, PERIOD, run_id=run_id)
-    compute_timeliness(config, PERIOD, run_id=run_id)
-    rendered = render_for_delivery(config, PERIOD, run_id=run_id, decision=APPROVED,
-                                   with_revision=force)
-    return deliver_to_griffie(config, PERIOD, rendered["set"], run_id=run_id,
-                              revised_set=rendered["revised_set"], force=force)
+    return pipeline.report_to_griffie(config, PERIOD, run_id=run_id, decision=APPROVED,
+                                      force=force)
 
 
 def ledger(config) -> list[dict]:
@@ -116,7 +107,12 @@ def project(isolated_project, monkeypatch, smtp_server):
 
 
 def test_the_griffie_receives_letter_overview_and_pdfs_intact(project, smtp_server):
-    result = report(project, "rapportage-1")
+    from wijkopvolging.documents.pdf import soffice_path
+
+    require(soffice_path() is not None, "LibreOffice (soffice) makes the PDFs: apt-get "
+            "install libreoffice-writer-nogui")
+    with_pdfs = dataclasses.replace(project, documents=DocumentsConfig(pdf=True))
+    result = report(with_pdfs, "rapportage-1")
     drop = period_folder(project, PERIOD)
     manifest = read_manifest(drop)
     (message,) = smtp_server.messages
@@ -128,7 +124,9 @@ def test_the_griffie_receives_letter_overview_and_pdfs_intact(project, smtp_serv
                                          "adviezen, september–oktober 2026")
     assert "Geachte griffie" in message.get_body(("html",)).get_content()
     assert list(received) == list(manifest["files"])
-    assert {"raadsinformatiebrief.docx", "bijlage-overzicht.docx"} <= set(received)
+    assert set(received) == {"raadsinformatiebrief.docx", "bijlage-overzicht.docx",
+                             "bijlage-overzicht.xlsx", "raadsinformatiebrief.pdf",
+                             "bijlage-overzicht.pdf"}
     for name, data in received.items():
         assert len(data) == (drop / name).stat().st_size
         assert hashlib.sha256(data).hexdigest() == manifest["files"][name]
@@ -196,57 +194,18 @@ def test_a_dead_smtp_server_fails_delivery_keeps_the_documents_and_the_ledger_un
 
 # -- the whole DAG -----------------------------------------------------------------------
 
-def _private_airflow_db(tmp_path: Path) -> str:
-    """A copy of the migrated Airflow metadata DB, so concurrent runs in .airflow never
-    collide with this one (SQLite's backup API copies a consistent state)."""
-    source = Path(os.environ["AIRFLOW_HOME"]) / "airflow.db"
-    require(source.exists(), f"{source} missing: run `make test` (it migrates the Airflow DB)")
-    target = tmp_path / "airflow.db"
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    return f"sqlite:///{target}"
-
-
-def _airflow(args: list[str], env: dict, log: Path,
-             approval: tuple[dt.date, str] | None = None) -> str:
-    """One Airflow command; with ``approval`` the demo's college approves meanwhile
-    through Airflow's API, as `make run` does."""
-    with log.open("w") as out:
-        runner = subprocess.Popen([str(Path(sys.executable).parent / "airflow"), *args],
-                                  stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-        try:
-            if approval is not None:
-                approved = subprocess.run(
-                    [sys.executable, str(ROOT / "scripts/approve_demo.py"), "--besluitdatum",
-                     approval[0].isoformat(), "--kenmerk", approval[1]],
-                    env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
-                assert approved.returncode == 0, approved.stdout[-3000:]
-            returncode = runner.wait(timeout=600)
-        finally:
-            if runner.poll() is None:
-                runner.kill()
-    text = log.read_text(errors="replace")
-    assert returncode == 0 and "state=failed" not in text, text[-3000:]
-    return text
-
-
 @pytest.mark.airflow
 def test_the_rapportage_dag_mails_the_documents_through_the_airflow_connection(
-        tmp_path, smtp_server):
-    from scripts.run_pipeline import demo_decision
-    from tests.services.airflow_processes import Project, ingest_moment
+        tmp_path, smtp_server, closing_ingest_sqlite, airflow_db):
+    from demo.college import demo_decision
     from wijkopvolging.rapportage import report_as_of
 
-    project = Project(tmp_path / "project", f"sqlite:///{tmp_path}/warehouse.sqlite")
-    project.fill_demo_sources(until=PERIOD.peildatum)
-    env = {**os.environ, **project.env,
-           "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": _private_airflow_db(tmp_path),
-           "AIRFLOW_CONN_SMTP_GRIFFIE": smtp_server.connection_uri}
-    _airflow(["dags", "test", "wijkopvolging_ingest", ingest_moment(PERIOD).isoformat()],
-             env, tmp_path / "ingest.log")
-    decided_on, kenmerk = demo_decision(PERIOD, dt.date.today())
-    _airflow(["dags", "test", "wijkopvolging_rapportage", report_as_of(PERIOD).isoformat()],
-             env, tmp_path / "rapportage.log", approval=(decided_on, kenmerk))
+    with closing_ingest_sqlite.copy(tmp_path / "project") as project:
+        env = {**os.environ, **project.env, **airflow_db,
+               "AIRFLOW_CONN_SMTP_GRIFFIE": smtp_server.connection_uri}
+        decided_on, kenmerk = demo_decision(PERIOD, dt.date.today())
+        run_dag("wijkopvolging_rapportage", report_as_of(PERIOD), env=env,
+                log=tmp_path / "rapportage.log", approval=(decided_on, kenmerk))
 
     # The college's concept first, then (after approval) the griffie, then the wijkraden.
     concept_mail = smtp_server.messages[0]

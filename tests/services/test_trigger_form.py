@@ -32,9 +32,9 @@ def browser():
 
 
 @pytest.fixture
-def trigger_form(browser, airflow_services):
+def trigger_form(browser, airflow_cluster):
     """The report DAG's page with the trigger form open, "unpause" unticked."""
-    cluster = airflow_services.cluster
+    cluster = airflow_cluster
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
         page.goto(f"{cluster.base_url}/dags/{RAPPORTAGE}")
@@ -53,8 +53,8 @@ def manual_runs(cluster) -> list[dict]:
 
 
 def test_the_operator_picks_a_period_by_its_dutch_name_and_the_run_carries_it(
-        airflow_services, trigger_form):
-    cluster, page = airflow_services.cluster, trigger_form
+        airflow_cluster, trigger_form):
+    cluster, page = airflow_cluster, trigger_form
     before = {run["dag_run_id"] for run in manual_runs(cluster)}
     assert page.get_by_text("De periode van deze run (het data-interval)").is_visible()
     page.locator("#element_periode").click()
@@ -71,8 +71,8 @@ def test_the_operator_picks_a_period_by_its_dutch_name_and_the_run_carries_it(
 
 
 def test_a_period_that_is_not_offered_is_refused_before_a_run_exists(
-        airflow_services, trigger_form):
-    cluster, page = airflow_services.cluster, trigger_form
+        airflow_cluster, trigger_form):
+    cluster, page = airflow_cluster, trigger_form
     before = {run["dag_run_id"] for run in manual_runs(cluster)}
     page.get_by_text("Advanced Options").click()
     page.locator(".monaco-editor").click()

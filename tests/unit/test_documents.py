@@ -42,18 +42,24 @@ def documents(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def pdf_text(documents, tmp_path_factory):
-    """PDF text (pdftotext) of every rendered document, keyed like ``documents``."""
+    """PDF text (pdftotext) of every rendered document, keyed like ``documents``; all six
+    converted by one LibreOffice call, as the pipeline converts a set."""
+    import shutil
+
     require_tools("soffice", "pdftotext")
-    outdir = tmp_path_factory.mktemp("pdf")
+    sources, outdir = tmp_path_factory.mktemp("docx"), tmp_path_factory.mktemp("pdf")
+    copies = {name: [shutil.copy(path, sources / f"{name}-{path.name}") for path in pair]
+              for name, pair in documents.items()}
+    pdfs = convert_to_pdf([copy for pair in copies.values() for copy in pair], outdir)
+    assert [p.name for p in pdfs] == [f"{Path(c).stem}.pdf" for pair in copies.values()
+                                      for c in pair]
     texts, paths = {}, {}
-    for name, (letter, overview) in documents.items():
-        pdfs = convert_to_pdf([letter, overview], outdir / name)
-        assert [p.name for p in pdfs] == [letter.stem + ".pdf", overview.stem + ".pdf"]
-        paths[name] = pdfs
+    for index, name in enumerate(copies):
+        paths[name] = pdfs[2 * index:2 * index + 2]
         texts[name] = tuple(
             subprocess.run(["pdftotext", str(p), "-"], check=True, capture_output=True,
                            text=True).stdout
-            for p in pdfs
+            for p in paths[name]
         )
     texts["pdf_paths"] = paths
     return texts
