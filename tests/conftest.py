@@ -91,22 +91,25 @@ def airflow_db(tmp_path) -> dict[str, str]:
 # The slowest groups first, so a worker starts on each at once and the short modules fill
 # the gaps (run with --dist loadgroup --no-loadscope-reorder; see docs/testing.md).
 CLUSTER_GROUP = "airflow-cluster"
-FIRST = (CLUSTER_GROUP, "tests/e2e/test_make_run.py")
+BACKFILL_GROUP = "airflow-backfill"  # tests/services/test_backfill.py: a cluster of its own
+FIRST = (BACKFILL_GROUP, CLUSTER_GROUP, "tests/e2e/test_make_run.py")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups into the node ids
 def pytest_collection_modifyitems(config, items):
     """Each module is one unit of work for pytest-xdist (its module fixtures are built
-    once), except that every test on the session's Airflow cluster shares one worker, so
-    the cluster starts once."""
+    once). The tests on the session's Airflow cluster share one worker, so the cluster
+    starts once there; a module that names its own group (the backfill) gets a worker
+    and a cluster of its own, in parallel."""
+    def group(item) -> str:
+        return item.get_closest_marker("xdist_group").kwargs.get("name") or \
+            item.get_closest_marker("xdist_group").args[0]
+
     for item in items:
         if item.get_closest_marker("xdist_group") is None:
-            group = (CLUSTER_GROUP if "airflow_cluster" in item.fixturenames
-                     else item.nodeid.split("::", 1)[0])
-            item.add_marker(pytest.mark.xdist_group(group))
+            name = (CLUSTER_GROUP if "airflow_cluster" in item.fixturenames
+                    else item.nodeid.split("::", 1)[0])
+            item.add_marker(pytest.mark.xdist_group(name))
 
-    def rank(item) -> int:
-        group = item.get_closest_marker("xdist_group").kwargs.get("name") or \
-            item.get_closest_marker("xdist_group").args[0]
-        return FIRST.index(group) if group in FIRST else len(FIRST)
-
-    items.sort(key=rank)  # stable: the order within a rank is the collection's
+    items.sort(key=lambda item: FIRST.index(group(item)) if group(item) in FIRST
+               else len(FIRST))  # stable: the order within a rank is the collection's
