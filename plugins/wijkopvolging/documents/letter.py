@@ -27,6 +27,7 @@ from wijkopvolging.documents.package import (
     LETTER_TEMPLATE,
     concept_title,
     import_docxtpl,
+    jinja_environment,
     mark_as_concept,
     save_docx,
     set_core_properties,
@@ -122,7 +123,7 @@ def render_letter(
         "trend_as_reported": trend.as_reported,
         "trend_chart": trend_chart,
     }
-    template.render(context, autoescape=True)
+    template.render(context, jinja_env=jinja_environment(), autoescape=True)
 
     # docxtpl's InlineImage writes no alt text; screen readers need it (WCAG 1.1.1).
     # The images appear in the body in this order.

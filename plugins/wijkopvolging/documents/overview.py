@@ -31,6 +31,7 @@ from wijkopvolging.documents.package import (
     OVERVIEW_TEMPLATE,
     concept_title,
     import_docxtpl,
+    jinja_environment,
     mark_as_concept,
     save_docx,
     set_core_properties,
@@ -480,6 +481,7 @@ def render_overview(report, period: Period, *, path: Path | str, revised: bool =
             "gebied": gebied,
             "kenmerk": kenmerk or "",
         },
+        jinja_env=jinja_environment(),
         autoescape=True,
     )
     body = template.docx.element.body

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
+from functools import cache
 from pathlib import Path
 
 from wijkopvolging.atomic import write_atomic
@@ -41,6 +42,30 @@ def import_docxtpl():
 
     nsmap["cp"] = CORE_PROPERTIES_NS
     return docxtpl
+
+
+@cache
+def jinja_environment():
+    """The Jinja environment the Word templates render in: escaping on (docxtpl leaves it
+    off unless asked), and each distinct part of a template compiled once per process:
+    the afschriften render the same overview template once per wijk, and compiling its
+    XML cost more than filling it."""
+    import jinja2
+
+    class CompiledOnce(jinja2.Environment):
+        def __init__(self, **options):
+            super().__init__(**options)
+            self._compiled: dict[str, jinja2.Template] = {}
+
+        def from_string(self, source, globals=None, template_class=None):  # noqa: A002
+            if globals is not None or template_class is not None or not isinstance(
+                    source, str):
+                return super().from_string(source, globals, template_class)
+            if source not in self._compiled:
+                self._compiled[source] = super().from_string(source)
+            return self._compiled[source]
+
+    return CompiledOnce(autoescape=True)
 
 
 class TemplateMissing(ExpectedError, FileNotFoundError):
