@@ -78,7 +78,9 @@ def _with_source(frame: pd.DataFrame | None) -> pd.DataFrame:
 
 # Where a record sits in its source (``source_file``, ``source_row``: the row Excel shows)
 # has its own columns; the extract's position (``row_no``) is internal and not shown.
-UNREADABLE, MISSING = "onleesbare_waarde", "verplicht_veld"
+# A value the source step emptied (unreadable, or out of bounds) also leaves its field
+# missing; the report names the cause only.
+EMPTIED, MISSING = ("onleesbare_waarde", "buiten_grenzen"), "verplicht_veld"
 
 
 def shown_message(record) -> str | None:
@@ -93,11 +95,11 @@ def shown_message(record) -> str | None:
 
 
 def one_finding_per_cause(findings: pd.DataFrame) -> pd.DataFrame:
-    """Leave out "verplicht veld ontbreekt" for a field whose value was unreadable in the
-    same record: the unreadable value is the cause, and the steward fixes it once."""
+    """Leave out "verplicht veld ontbreekt" for a field whose value was unreadable (or out
+    of bounds) in the same record: that value is the cause, and the steward fixes it once."""
     if findings.empty:
         return findings
-    unreadable = set(zip(*(findings.loc[findings["rule"] == UNREADABLE, key]
+    unreadable = set(zip(*(findings.loc[findings["rule"].isin(EMPTIED), key]
                            for key in ("source", "row_no", "column")), strict=True))
     echo = [rule == MISSING and key in unreadable for rule, key in zip(
         findings["rule"], zip(findings["source"], findings["row_no"], findings["column"],
