@@ -138,9 +138,10 @@ _LAUGHS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 
 def billion_laughs(rows: list[list], *, part: str = "xl/worksheets/sheet1.xml",
-                   marker: str | None = None) -> bytes:
+                   marker: str | None = None, padding: int = 0) -> bytes:
     """A workbook of ``rows`` whose ``part`` declares the billion laughs; ``marker`` (a
-    text in that part) is replaced by the entity that expands to them."""
+    text in that part) is replaced by the entity that expands to them; ``padding``
+    characters of an XML comment stand before the declaration."""
     source = zipfile.ZipFile(io.BytesIO(workbook_bytes(rows)))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -153,7 +154,9 @@ def billion_laughs(rows: list[list], *, part: str = "xl/worksheets/sheet1.xml",
                 if marker:
                     assert marker in text, (marker, part)
                     text = text.replace(marker, "&lol9;")
-                data = (_LAUGHS + text).encode("utf-8")
+                head, dtd = _LAUGHS.split("\n", 1)
+                comment = f"\n<!--{' ' * padding}-->\n" if padding else "\n"
+                data = (head + comment + dtd + text).encode("utf-8")
             archive.writestr(info, data)
     return out.getvalue()
 

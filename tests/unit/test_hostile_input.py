@@ -165,7 +165,7 @@ def test_validating_a_snapshot_with_absurd_days_from_before_the_bounds_does_not_
         "item_id": "registratie:1", "source": "registratie", "source_record_id": "1",
         "kind": "vraag", "wijk": "Pernis", "onderwerp": "Bankjes op het plein",
         "date_raised": pd.Timestamp("2024-03-12"), "wethouder": "Zeegers",
-        "agreed_deadline": pd.NaT, "agreed_term_days": 10**15, "extension_days": -(10**15),
+        "agreed_deadline": pd.NaT, "agreed_term_days": 10**15, "extension_days": 3 * 10**9,
         "date_answered": pd.NaT, "date_tussenbericht": pd.NaT}])
     findings = validate_snapshot(report, reference=ReferenceData.load(),
                                  peildatum=dt.date(2024, 6, 30), settings=None)
@@ -211,6 +211,17 @@ def test_a_billion_laughs_workbook_is_refused_by_name_and_the_other_files_load(
     assert result.run["extracted"] == result.run["loaded"] + result.run["quarantined"] == 2
 
 
+def test_entities_declared_past_the_first_64_kb_are_refused_by_defusedxml_all_the_same(
+        tmp_path, exports):
+    # The DTD check reads the first 64 KB of each part; a longer prolog reaches openpyxl,
+    # whose defusedxml parser refuses the entities: the same finding.
+    (exports / "bom.xlsx").write_bytes(billion_laughs(
+        GOOD_ROWS, marker="Bankjes op het plein", padding=70_000))
+    result = extract_files(file_source_config(tmp_path, exports).source("gebiedslijsten"))
+    (message,) = result.findings["message"]
+    assert message == f"bestand bom.xlsx in quarantaine: {file_source.XML_REFUSED}"
+
+
 def test_without_defusedxml_no_workbook_is_read_and_the_ingest_says_why(
         tmp_path, exports, monkeypatch):
     import openpyxl.xml
@@ -231,3 +242,32 @@ def test_a_workbook_that_unpacks_to_a_zip_bomb_is_refused(tmp_path, exports, mon
     (message,) = result.findings["message"]
     assert "mogelijk een 'zip-bom'" in message and message.startswith("bestand bom.xlsx")
     assert list(result.items["source_record_id"]) == ["C-1"]
+
+
+# -- what the generated exports found --------------------------------------------------------
+def test_records_without_an_id_get_their_row_not_a_shared_nan(tmp_path, exports):
+    write_csv(exports / "lijst.csv", [row(""), row("N-1"), row("")])
+    result = extract_files(file_source_config(tmp_path, exports).source("gebiedslijsten"))
+    assert list(result.items["source_record_id"]) == ["lijst#2", "N-1", "lijst#4"]
+
+
+def test_a_form_feed_or_vertical_tab_in_a_title_does_not_change_the_separator(
+        tmp_path, exports):
+    # Excel writes a line break within a cell as a vertical tab; Python's splitlines() ends
+    # a line there, which made the separator sniffing pick the tab of a title instead.
+    text = ("Overzicht Vragen uit de Wijk\r\n\r\nExport van oktober\r\n"
+            + "|".join(HEADER) + "\r\n"
+            + "|".join(["P-1", "10-09-2026", "Pernis", "\tBankjes\x0c op\x0b het plein", "Kasmi",
+                        ""]) + "\r\n")
+    (exports / "lijst.csv").write_text(text, encoding="utf-8")
+    result = extract_files(file_source_config(tmp_path, exports).source("gebiedslijsten"))
+    assert result.findings.empty
+    assert list(result.items["onderwerp"]) == ["Bankjes\x0c op\x0b het plein"]
+
+
+def test_an_iso_moment_with_a_t_is_a_date(tmp_path, exports):
+    write_csv(exports / "lijst.csv", [row("T-1", raised="2026-09-10T14:30"),
+                                      row("T-2", raised="2026-09-10T14:30:05")])
+    result = extract_files(file_source_config(tmp_path, exports).source("gebiedslijsten"))
+    assert result.findings.empty
+    assert set(result.items["date_raised"]) == {pd.Timestamp("2026-09-10")}
