@@ -64,7 +64,7 @@ DEFAULT_PATTERNS = ("*.xlsx", "*.xlsm", "*.xls", "*.csv")
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 HEADER_SEARCH_ROWS = 20
 # Bump when parsing changes, so the ledger parses every file again.
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _CFB_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # OLE2 compound file: .xls or encrypted .xlsx
@@ -102,7 +102,6 @@ class ParsedFile:
     items: pd.DataFrame  # canonical columns plus row_no within the file
     findings: pd.DataFrame
     reason: str | None = None
-    coerced: bool = False  # items already have the canonical dtypes (a fresh parse)
 
 
 def normalise_header(text: Any) -> str:
@@ -201,35 +200,34 @@ def _keep_last_readable(part: ParsedFile, previous: dict | None) -> ParsedFile:
 
 
 def _union(source_name: str, parts: list[ParsedFile]) -> Extract:
-    """One extract from the files' parts: row numbers run on across files."""
+    """One extract from the files' parts: row numbers run on across files. Concatenated
+    first and made canonical once (a folder of many small lists would otherwise pay
+    pandas' costs per file)."""
     from wijkopvolging.model import coerce_items, empty_findings
 
-    items, findings, offset = [], [], 0
-    for part in parts:
-        # A fresh parse is canonical already; what comes back from the ledger is JSON.
-        part_items = (part.items.reindex(columns=list(ITEM_COLUMNS)) if part.coerced
-                      else coerce_items(part.items)).assign(source=source_name)
-        part_items.insert(0, "row_no", part.items["row_no"].astype("int64").to_numpy() + offset
-                          if len(part.items) else pd.Series(dtype="int64"))
-        located = part.items.reindex(columns=list(LOCATION_COLUMNS))
-        part_items.insert(1, "source_file", located["source_file"].to_numpy())
-        part_items.insert(2, "source_row", pd.array(located["source_row"], dtype="Int64"))
-        part_findings = part.findings.reindex(columns=list(FINDING_COLUMNS)).copy()
-        part_findings["row_no"] = (pd.to_numeric(part_findings["row_no"]) + offset).astype(
-            "Int64").astype("object").where(part_findings["row_no"].notna(), None)
-        items.append(part_items)
-        findings.append(part_findings)
-        offset += len(part.items)
-    items = [f for f in items if len(f)]
-    findings = [f for f in findings if len(f)]
-    if items:
-        all_items = pd.concat(items, ignore_index=True)
-    else:
-        all_items = coerce_items(pd.DataFrame(columns=list(ITEM_COLUMNS)))
-        all_items.insert(0, "row_no", pd.Series(dtype="int64"))
-        all_items.insert(1, "source_file", pd.Series(dtype="object"))
-        all_items.insert(2, "source_row", pd.Series(dtype="Int64"))
-    all_findings = pd.concat(findings, ignore_index=True) if findings else empty_findings()
+    sizes = np.array([len(part.items) for part in parts], dtype="int64")
+    offsets = np.cumsum(sizes) - sizes
+    located = ["row_no", *LOCATION_COLUMNS, *ITEM_COLUMNS]
+    frames = [part.items.reindex(columns=located) for part in parts if len(part.items)]
+    raw = (pd.concat(frames, ignore_index=True) if frames
+           else pd.DataFrame(columns=located))
+    all_items = coerce_items(raw).assign(source=source_name)
+    all_items.insert(0, "row_no", (pd.to_numeric(raw["row_no"]).to_numpy(dtype="int64")
+                                   + np.repeat(offsets, sizes)))
+    all_items.insert(1, "source_file", raw["source_file"].to_numpy(dtype=object))
+    all_items.insert(2, "source_row", pd.array(pd.to_numeric(raw["source_row"]),
+                                               dtype="Int64"))
+
+    shifts, findings = [], []
+    for part, offset in zip(parts, offsets, strict=True):
+        if len(part.findings):
+            findings.append(part.findings.reindex(columns=list(FINDING_COLUMNS)))
+            shifts.append(np.full(len(part.findings), offset))
+    if not findings:
+        return Extract(source=source_name, items=all_items, findings=empty_findings())
+    all_findings = pd.concat(findings, ignore_index=True)
+    row_no = pd.to_numeric(all_findings["row_no"]) + np.concatenate(shifts)
+    all_findings["row_no"] = row_no.astype("Int64").astype("object").where(row_no.notna(), None)
     return Extract(source=source_name, items=all_items, findings=all_findings)
 
 
@@ -590,5 +588,5 @@ def _mapped(files: list[_Records], source: SourceConfig, bounds) -> list[ParsedF
         items["item_id"] = [item_id(source.name, i) for i in items["source_record_id"]]
         items["source_file"] = records.where
         items["source_row"] = rows
-        out.append(ParsedFile(records.name, True, items, findings, coerced=True))
+        out.append(ParsedFile(records.name, True, items, findings))
     return out
