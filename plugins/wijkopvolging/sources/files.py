@@ -16,9 +16,12 @@ once; its records and findings are kept in the warehouse ledger (``sources.ledge
 - ``full_extract: false``: only new or changed files are extracted; nothing is ever deleted.
 
 A file that cannot be read (not a spreadsheet, password-protected, a required column
-missing, the configured sheet missing) is quarantined whole: one ``bestand_onleesbaar``
+missing, the configured sheet missing, XML that declares entities, a zip that unpacks to
+more than ``MAX_UNPACKED_BYTES``) is quarantined whole: one ``bestand_onleesbaar``
 finding naming the file, and the records of its last readable version stay in quarantine
 (they keep their last good version instead of being deleted). The other files carry on.
+Anyone in a gebied office can write to the folder: workbooks are read only when openpyxl
+runs with defusedxml (``require_defused_xml``).
 
 Record ids: the mapped id column, or ``<file stem>#<row>`` (the spreadsheet row number)
 when the file has none or the cell is empty. An id column must be unique across the folder:
