@@ -38,7 +38,7 @@ export WIJKOPVOLGING_HOME := $(CURDIR)
 # airflow standalone starts its components as `airflow ...` subprocesses.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test test-fast lint bench airflow-ui lock clean
+.PHONY: run test test-fast fuzz lint bench airflow-ui lock clean
 
 # uv is the installer, not a dependency: bootstrapped into the venv (sync keeps it).
 $(VENV)/bin/uv:
@@ -80,6 +80,13 @@ test: $(DEV_STAMP) $(AIRFLOW_HOME)/.migrated $(AXE)
 # The inner loop before a commit: the domain (unit) and DAG tests, no services, no e2e.
 test-fast: $(DEV_STAMP) $(AIRFLOW_HOME)/.migrated $(AXE)
 	$(VENV)/bin/python -m pytest $(PYTEST_PARALLEL) --durations=10 tests/unit tests/dags $(PYTEST_ARGS)
+
+# The generated bad-input test (tests/unit/test_export_fuzz.py) with many more folders of
+# export files than the suite's fixed-seed run, and fresh seeds each time.
+FUZZ_EXAMPLES ?= 150
+fuzz: $(DEV_STAMP)
+	WIJKOPVOLGING_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/python -m pytest \
+	  tests/unit/test_export_fuzz.py -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # Without npm the browser test says how to get it (and fails under CI=true).
 $(AXE):

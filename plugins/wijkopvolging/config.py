@@ -72,8 +72,9 @@ KENMERK_FIELDS = ("slug", "first_month", "year")  # what a kenmerk template may 
 
 @dataclass(frozen=True)
 class Settings:
-    """The ``settings`` section: how deadlines are computed, which records are too old
-    to be real, and the letter's kenmerk."""
+    """The ``settings`` section: how deadlines are computed, the bounds a source's terms
+    and verlengingen must keep (``bounds``), which records are too old to be real, and
+    the letter's kenmerk."""
 
     timeliness: TimelinessSettings = TimelinessSettings()
     earliest_date: dt.date = dt.date(2022, 3, 1)  # the wijkraden started in March 2022
@@ -384,8 +385,9 @@ def _parse_signalering(raw: Any, path: Path) -> SignaleringConfig:
     return SignaleringConfig(**tables, **patterns, send_empty=send_empty)
 
 
-SETTINGS_KEYS = ("term_days", "holiday_rule", "extra_holidays", "earliest_date", "kenmerk")
-TIMELINESS_KEYS = ("term_days", "holiday_rule", "extra_holidays")
+TIMELINESS_KEYS = ("term_days", "holiday_rule", "extra_holidays", "max_extension_days",
+                   "max_agreed_term_days")
+SETTINGS_KEYS = (*TIMELINESS_KEYS, "earliest_date", "kenmerk")
 
 
 def _parse_settings(raw: Any, path: Path) -> Settings:

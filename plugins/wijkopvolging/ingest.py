@@ -38,7 +38,8 @@ def extract_source(config: Config, source_name: str, *, run_id: str,
                               as_of=data_interval_end)
         result = extract(source, data_interval_start=data_interval_start,
                          data_interval_end=data_interval_end, connection_url=connection_url,
-                         state=ledger, zgw_connection=zgw_connection)
+                         state=ledger, zgw_connection=zgw_connection,
+                         bounds=config.settings.timeliness)
         warehouse.write_staging(run_id, source_name, result.items)
         warehouse.write_findings(run_id, source_name, data_interval_end, result.findings,
                                  detected_at=data_interval_end)

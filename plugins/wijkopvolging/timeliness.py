@@ -25,6 +25,13 @@ from typing import Any
 
 import numpy as np
 
+from wijkopvolging.bounds import (
+    DEFAULT_MAX_AGREED_TERM_DAYS,
+    DEFAULT_MAX_EXTENSION_DAYS,
+    LAST_TERM_END,
+    MAX_DAYS_SETTING,
+    check_day_setting,
+)
 from wijkopvolging.errors import ExpectedError
 from wijkopvolging.labels import days_nl, format_date_nl
 
@@ -42,6 +49,12 @@ _WEEKDAYS_NL = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zater
 
 class HolidaysUnknown(ExpectedError, ValueError):
     """An item's deadline falls in a year before the Atw holidays are computed."""
+
+
+class TermOutOfBounds(ExpectedError, ValueError):
+    """An item's agreed term or verlenging is negative or longer than any setting allows,
+    or its deadline would fall past the end of the calendar: no deadline is computed.
+    (Sources quarantine such values, ``bounds``; this guards whatever else calls.)"""
 
 
 class PeildatumBeforeStart(ValueError):
@@ -160,18 +173,20 @@ class TimelinessSettings:
     """How deadlines are computed; the defaults follow DOMAIN.md.
 
     ``extra_holidays`` are days treated like Atw holidays, for example a bridge day
-    a Royal Decree adds under Atw art. 3 lid 2.
+    a Royal Decree adds under Atw art. 3 lid 2. ``max_extension_days`` and
+    ``max_agreed_term_days`` bound what a source may record (``bounds``); every number of
+    days here is at most ``bounds.MAX_DAYS_SETTING``.
     """
 
     term_days: int = DEFAULT_TERM_DAYS
     holiday_rule: bool = True
     extra_holidays: tuple[dt.date, ...] = field(default=())
+    max_extension_days: int = DEFAULT_MAX_EXTENSION_DAYS
+    max_agreed_term_days: int = DEFAULT_MAX_AGREED_TERM_DAYS
 
     def __post_init__(self) -> None:
-        if isinstance(self.term_days, bool) or not isinstance(self.term_days, int):
-            raise ValueError(f"term_days: expected a whole number of days, got {self.term_days!r}")
-        if self.term_days < 0:
-            raise ValueError(f"term_days: expected zero or more days, got {self.term_days}")
+        for name in ("term_days", "max_extension_days", "max_agreed_term_days"):
+            check_day_setting(name, getattr(self, name))
         if not isinstance(self.holiday_rule, bool):
             raise ValueError(f"holiday_rule: expected true or false, got {self.holiday_rule!r}")
         # Normalised to a sorted tuple of dates so settings stay hashable and comparable.
@@ -181,7 +196,8 @@ class TimelinessSettings:
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any] | None) -> TimelinessSettings:
         """Build the settings from a configuration section with the keys
-        ``term_days``, ``holiday_rule`` and ``extra_holidays`` (dates or ISO strings).
+        ``term_days``, ``holiday_rule``, ``extra_holidays`` (dates or ISO strings),
+        ``max_extension_days`` and ``max_agreed_term_days``.
 
         Missing keys keep their defaults; keys other modules own (``kenmerk``, ...) are
         ignored. A wrong value raises ``ValueError`` whose message starts with the key
@@ -189,10 +205,9 @@ class TimelinessSettings:
         """
         mapping = mapping or {}
         kwargs: dict[str, Any] = {}
-        if mapping.get("term_days") is not None:
-            kwargs["term_days"] = mapping["term_days"]
-        if mapping.get("holiday_rule") is not None:
-            kwargs["holiday_rule"] = mapping["holiday_rule"]
+        for key in ("term_days", "holiday_rule", "max_extension_days", "max_agreed_term_days"):
+            if mapping.get(key) is not None:
+                kwargs[key] = mapping[key]
         extra = mapping.get("extra_holidays")
         if extra is not None:
             if isinstance(extra, str | dt.date) or not isinstance(extra, Iterable):
@@ -247,12 +262,24 @@ def _term(start, agreed_deadline, agreed_term_days, extension_days, settings) ->
     agreed_days = _optional_int(agreed_term_days)
     term_days = settings.term_days if agreed_days is None else agreed_days
     extension = _optional_int(extension_days) or 0
+    for what, days in (("afgesproken termijn", agreed_days), ("verlenging", extension)):
+        if days is not None and not 0 <= days <= MAX_DAYS_SETTING:
+            raise TermOutOfBounds(_out_of_bounds_message(f"{what} van {days} dagen"))
+    if start > LAST_TERM_END - dt.timedelta(days=term_days + extension):
+        raise TermOutOfBounds(_out_of_bounds_message(
+            f"termijn vanaf {start.isoformat()} loopt tot na het jaar 9999"))
     term_end = start + dt.timedelta(days=term_days + extension)
     deadline = term_end
     if settings.holiday_rule:
         while _closed_reason(deadline, settings) is not None:
             deadline += dt.timedelta(days=1)
     return _Term(deadline, term_end, term_days, agreed_days is not None, extension)
+
+
+def _out_of_bounds_message(what: str) -> str:
+    return (f"Geen uiterste datum te berekenen: {what} (toegestaan is 0 tot en met "
+            f"{MAX_DAYS_SETTING} dagen, een termijn die vóór het jaar 9999 eindigt). "
+            "Corrigeer het record in het bronsysteem en draai de ingest opnieuw.")
 
 
 def deadline(
@@ -433,14 +460,27 @@ def apply_timeliness(items, peildatum: Any, settings: TimelinessSettings | None 
             f"(first on {first}); select items raised on or before the peildatum first"
         )
 
-    agreed_term = out["agreed_term_days"]
-    term = pd.to_numeric(agreed_term).fillna(settings.term_days).to_numpy(dtype="int64")
-    extension = pd.to_numeric(out["extension_days"]).fillna(0).to_numpy(dtype="int64")
-    computed = start + (term + extension).astype("timedelta64[D]")
+    agreed_term = pd.to_numeric(out["agreed_term_days"])
+    term = agreed_term.fillna(settings.term_days).to_numpy(dtype="float64")
+    extension = pd.to_numeric(out["extension_days"]).fillna(0).to_numpy(dtype="float64")
+    # Checked before computing: a negative or absurd number of days gives no deadline,
+    # nor does a term ending past the calendar.
+    wrong = ((agreed_term.notna().to_numpy() & ((term < 0) | (term > MAX_DAYS_SETTING)))
+             | (extension < 0) | (extension > MAX_DAYS_SETTING))
+    days = np.where(wrong, 0, term + extension).astype("int64")
+    wrong |= start > np.datetime64(LAST_TERM_END, "D") - days.astype("timedelta64[D]")
+    if wrong.any():
+        names = out["item_id"] if "item_id" in out else pd.Series(range(len(out)))
+        listed = ", ".join(map(str, names[wrong].head(10)))
+        raise TermOutOfBounds(_out_of_bounds_message(
+            f"{int(wrong.sum())} item(s) met een afgesproken termijn of verlenging buiten de "
+            f"grenzen of een termijn die na het jaar 9999 eindigt ({listed})"))
+    computed = start + days.astype("timedelta64[D]")
     if settings.holiday_rule and len(computed):
         years = computed.astype("datetime64[Y]").astype("int64") + 1970
         # One year more: a deadline late in December can roll into 1 January.
-        calendar = _busday_calendar(int(years.min()), int(years.max()) + 1, settings.extra_holidays)
+        calendar = _busday_calendar(int(years.min()), min(int(years.max()) + 1, 9999),
+                                    settings.extra_holidays)
         computed = np.busday_offset(computed, 0, roll="forward", busdaycal=calendar)
     agreed = _day_array(out["agreed_deadline"])
     end = np.where(np.isnat(agreed), computed, agreed)

@@ -123,6 +123,9 @@ def test_every_section_becomes_a_frozen_typed_object(tmp_path):
     assert config.settings.timeliness == TimelinessSettings(
         term_days=42, holiday_rule=True, extra_holidays=(dt.date(2026, 5, 15),))
     assert config.settings.term_days == 42
+    # The bounds a source's days must keep, at their defaults when not named.
+    assert (config.settings.timeliness.max_extension_days,
+            config.settings.timeliness.max_agreed_term_days) == (180, 365)
     assert config.signalering.wijk_mt["Pernis"] == ("wijkmanager.pernis@example.org",)
     assert config.delivery.griffie == ("griffie@example.org",)
     assert (config.approval.to, config.approval.reminder_after_days,
@@ -151,7 +154,13 @@ def _swap(old: str, new: str) -> str:
                      "settings.holiday_rule: expected true or false, got 'soms'",
                      id="settings-holiday-rule"),
         pytest.param(_swap("term_days: 42", "term_days: -1"),
-                     "settings.term_days: expected zero or more days", id="settings-term-days"),
+                     "settings.term_days: expected 0 to 3650 days", id="settings-term-days"),
+        pytest.param(_swap("term_days: 42", "term_days: 42\n  max_extension_days: 99999"),
+                     "settings.max_extension_days: expected 0 to 3650 days, got 99999",
+                     id="settings-max-extension-days"),
+        pytest.param(_swap("term_days: 42", "term_days: 42\n  max_agreed_term_days: een jaar"),
+                     "settings.max_agreed_term_days: expected a whole number of days",
+                     id="settings-max-agreed-term-days"),
         pytest.param(_swap("extra_holidays: [2026-05-15]", "extra_holidays: [15 mei]"),
                      "settings.extra_holidays: expected dates", id="settings-extra-holidays"),
         pytest.param(_swap("earliest_date: 2022-03-01", "earliest_date: maart"),

@@ -372,7 +372,7 @@ TEXTS = ["  twee  spaties ", "regel\x0btwee\r\nen\tdrie", "NUL\x00weg", None, fl
 
 
 def test_cleaning_a_column_at_once_equals_cleaning_value_by_value():
-    from wijkopvolging.documents.text import clean_text, clean_texts
+    from wijkopvolging.safe_text import clean_text, clean_texts
 
     assert clean_texts(TEXTS) == [clean_text(value) for value in TEXTS]
     assert clean_texts([v for v in TEXTS if v != "private \ue000 use"]) == [

@@ -309,13 +309,13 @@ def finish(tmp_path, run_id, as_of, result, *, full_extract=True):
 def parses(monkeypatch):
     """The names of the files actually parsed (not served from the ledger)."""
     seen = []
-    real = file_source.parse_export
+    real = file_source.parse_exports
 
-    def counting(path, src, **kwargs):
-        seen.append(path.name)
-        return real(path, src, **kwargs)
+    def counting(files, src, **kwargs):
+        seen.extend(path.name for path, _ in files)
+        return real(files, src, **kwargs)
 
-    monkeypatch.setattr(file_source, "parse_export", counting)
+    monkeypatch.setattr(file_source, "parse_exports", counting)
     return seen
 
 

@@ -34,10 +34,10 @@ from wijkopvolging.documents.package import (
     template_path,
     zip_moment,
 )
-from wijkopvolging.documents.text import clean_report, clean_text
 from wijkopvolging.figures import compute_figures
 from wijkopvolging.labels import format_date_nl
 from wijkopvolging.periods import Period
+from wijkopvolging.safe_text import clean_report, clean_text
 
 SUBJECT = "Stand van zaken Vragen uit de Wijk en ongevraagde adviezen"
 CHART_WIDTH = Cm(15)

@@ -3,7 +3,10 @@
 ``<period folder>/open-data/``:
 
 - ``overzicht.csv``: UTF-8, comma-separated, a header row, ISO dates (``2026-03-01``);
-- ``overzicht.json``: the same rows as an array of objects (``null`` for a missing date);
+  a text starting with ``= + - @`` (or an apostrophe) has an apostrophe in front, so a
+  spreadsheet program never runs it as a formula (``safe_text.csv_text``; README, "Open data");
+- ``overzicht.json``: the same rows as an array of objects (``null`` for a missing date),
+  every text exactly as in the overview;
   in the package as a JSON data resource (Frictionless reads JSON tables only with an
   extra), described as having the CSV's schema;
 - ``datapackage.json``: the Data Package describing both, with a Table Schema (types,
@@ -30,6 +33,7 @@ from wijkopvolging.documents.overview import OverviewItem, overview_items, overv
 from wijkopvolging.labels import KIND_LABELS, NO_VALUE, ON_TIME_LABELS, STATUS_LABELS, YES_NO
 from wijkopvolging.model import KINDS
 from wijkopvolging.periods import Period
+from wijkopvolging.safe_text import csv_text
 
 FOLDER = "open-data"
 CSV_NAME = "overzicht.csv"
@@ -98,12 +102,12 @@ def _iso(value) -> str | int | None:
 
 def csv_bytes(rows: Iterable[dict]) -> bytes:
     """The rows as UTF-8 CSV (comma, ``\\r\\n`` line ends as RFC 4180, ISO dates, an empty
-    field for a missing date)."""
+    field for a missing date, texts through ``csv_text``)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(FIELD_NAMES)
     for row in rows:
-        writer.writerow(["" if row[n] is None else _iso(row[n]) for n in FIELD_NAMES])
+        writer.writerow(["" if row[n] is None else csv_text(_iso(row[n])) for n in FIELD_NAMES])
     return buffer.getvalue().encode("utf-8")
 
 
@@ -129,6 +133,12 @@ def table_schema() -> dict:
     return {"fields": fields, "missingValues": [""]}
 
 
+CSV_NOTE = ("Een tekst die begint met =, +, - of @ (of met een apostrof) staat hier met een "
+            "apostrof ervoor, zodat een spreadsheetprogramma er nooit een formule van maakt; "
+            "zonder die ene apostrof is het de tekst uit het overzicht. overzicht.json heeft "
+            "elke tekst precies zoals in het overzicht.")
+
+
 def data_package(period: Period, *, rows: int, revised: bool = False) -> dict:
     """The ``datapackage.json`` for a period's open data."""
     schema = table_schema()
@@ -150,7 +160,7 @@ def data_package(period: Period, *, rows: int, revised: bool = False) -> dict:
         "resources": [
             {"name": "overzicht", "path": CSV_NAME, "profile": "tabular-data-resource",
              "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
-             "title": "Overzicht (CSV)", "rows": rows,
+             "title": "Overzicht (CSV)", "rows": rows, "description": CSV_NOTE,
              "dialect": {"delimiter": ",", "header": True}, "schema": schema},
             # Frictionless reads JSON tables only with an extra (ijson); as a data
             # resource it is checked as JSON, and the tests compare its rows with the CSV.

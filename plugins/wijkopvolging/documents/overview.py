@@ -38,7 +38,6 @@ from wijkopvolging.documents.package import (
     template_path,
     zip_moment,
 )
-from wijkopvolging.documents.text import clean_report
 from wijkopvolging.errors import ExpectedError
 from wijkopvolging.labels import (
     KIND_LABELS_PLURAL,
@@ -51,6 +50,7 @@ from wijkopvolging.labels import (
 )
 from wijkopvolging.model import ADVIES, KINDS, VRAAG
 from wijkopvolging.periods import Period
+from wijkopvolging.safe_text import clean_report
 from wijkopvolging.timeliness import OP_TIJD, TE_LAAT
 
 TITLE = "Overzicht Vragen uit de Wijk en ongevraagde adviezen"

@@ -8,7 +8,7 @@ autofilter, and the file is saved reproducibly like the Word documents.
 Titles, wijken and names come from source systems. Text a spreadsheet would read as a
 formula (starting with ``=``, ``+``, ``-`` or ``@``) is stored as a plain string with
 Excel's quote prefix, so it is shown as typed and never calculated, not even after the
-cell is edited.
+cell is edited (``safe_text.store_text``).
 """
 
 from __future__ import annotations
@@ -43,9 +43,9 @@ from wijkopvolging.errors import ExpectedError
 from wijkopvolging.labels import KIND_LABELS_PLURAL
 from wijkopvolging.model import KINDS
 from wijkopvolging.periods import Period
+from wijkopvolging.safe_text import store_text
 
 DATE_FORMAT = "DD-MM-YYYY"
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 EXCEL_MAX_CELL_CHARS = 32_767
 
 
@@ -77,14 +77,6 @@ def sheet_columns(kind: str) -> tuple[Column, ...]:
 def sheet_header(column: Column) -> str:
     """The column name in the header row (the Word header without its soft hyphens)."""
     return column.header.replace("\u00ad", "")
-
-
-def store_text(cell, text: str) -> None:
-    """Put untrusted text in ``cell`` as a string that is never taken for a formula."""
-    cell.value = text
-    if text.startswith(FORMULA_PREFIXES):
-        cell.data_type = "s"  # openpyxl would write "=..." as a formula
-        cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
 
 
 def _fill_sheet(sheet, kind: str, items: list[OverviewItem]) -> None:

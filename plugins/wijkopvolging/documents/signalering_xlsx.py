@@ -20,11 +20,10 @@ from wijkopvolging.documents.overview_xlsx import (
     TOP,
     TOP_WRAPPED,
     save_workbook,
-    store_text,
 )
 from wijkopvolging.documents.package import AUTHOR, LANGUAGE, zip_moment
-from wijkopvolging.documents.text import clean_text
 from wijkopvolging.labels import KIND_LABELS, YES_NO, format_date_nl
+from wijkopvolging.safe_text import clean_text, store_text
 
 # (header, field, width in characters); dates are date cells.
 COLUMNS = (

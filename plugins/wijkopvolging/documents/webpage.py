@@ -15,7 +15,6 @@ Byte-identical for the same input.
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
 
 from wijkopvolging.atomic import write_atomic
@@ -27,6 +26,7 @@ from wijkopvolging.documents.overview import (
 from wijkopvolging.figures import compute_figures
 from wijkopvolging.labels import KIND_LABELS_PLURAL, STATUS_LABELS, format_date_nl
 from wijkopvolging.periods import Period
+from wijkopvolging.safe_text import html_text
 
 PAGE_NAME = "overzicht.html"
 
@@ -116,14 +116,14 @@ SCRIPT = """
 
 
 def _options(values) -> str:
-    return "".join(f"<option>{escape(v)}</option>"
+    return "".join(f"<option>{html_text(v)}</option>"
                    for v in sorted(set(values), key=lambda v: (v.casefold(), v)))
 
 
 def _trend_table(trend) -> str:
     rows = "".join(
-        f"<tr><th scope=\"row\">{escape(p.label)}</th><td class=\"getal\">{p.answered}</td>"
-        f"<td class=\"getal\">{p.answered_on_time} ({escape(p.on_time_pct)})</td>"
+        f"<tr><th scope=\"row\">{html_text(p.label)}</th><td class=\"getal\">{p.answered}</td>"
+        f"<td class=\"getal\">{p.answered_on_time} ({html_text(p.on_time_pct)})</td>"
         f"<td class=\"getal\">{p.open_overdue}</td>"
         f"<td class=\"getal\">{p.advies_tussenbericht}</td></tr>"
         for p in trend.points)
@@ -145,7 +145,7 @@ def _kind_section(kind: str, items: list) -> str:
     columns = OVERVIEW_COLUMNS[kind]
     widths = [c.width_cm for c in columns]
     colgroup = "".join(f'<col style="width:{100 * w / sum(widths):.1f}%">' for w in widths)
-    header = "".join(f'<th scope="col" data-veld="{c.field}">{escape(c.header)}</th>'
+    header = "".join(f'<th scope="col" data-veld="{c.field}">{html_text(c.header)}</th>'
                      for c in columns)
     overdue = STATUS_LABELS["open_verlopen"]
     by_gebied: dict[str, list] = {}
@@ -157,13 +157,13 @@ def _kind_section(kind: str, items: list) -> str:
         for item in gebied_items:
             cells = []
             for column in columns:
-                text = escape(item.text(column.field))
+                text = html_text(item.text(column.field))
                 cells.append(f'<td class="verlopen">{text}</td>' if column.field == "status"
                              and text == overdue else f"<td>{text}</td>")
             rows.append(f"<tr>{''.join(cells)}</tr>")
         parts.append(
-            f'<div class="groep" data-gebied="{escape(gebied)}"><h4>{escape(gebied)}</h4>'
-            f"<table><caption>{label}, gebied {escape(gebied)}</caption>"
+            f'<div class="groep" data-gebied="{html_text(gebied)}"><h4>{html_text(gebied)}</h4>'
+            f"<table><caption>{label}, gebied {html_text(gebied)}</caption>"
             f"<colgroup>{colgroup}</colgroup><thead><tr>{header}</tr></thead><tbody>\n"
             + "\n".join(rows) + "\n</tbody></table></div>")
     parts.append("</section>")
@@ -188,10 +188,10 @@ def render_webpage(report, period: Period, *, trend, kenmerk: str, revised: bool
         f"{_options(getattr(i, name) for i in items)}</select></div>"
         for name, label in FILTERS)
     figures_list = "".join(
-        f"<li><strong>{value}</strong> {escape(text)}</li>" for value, text in (
+        f"<li><strong>{value}</strong> {html_text(text)}</li>" for value, text in (
             (total.items, "vragen en adviezen in het overzicht"),
             (total.answered, "beantwoord in de periode"),
-            (escape(total.on_time_pct), "daarvan op tijd beantwoord"),
+            (html_text(total.on_time_pct), "daarvan op tijd beantwoord"),
             (total.open_within_term, "open binnen de termijn op de peildatum"),
             (total.open_overdue, "open met verlopen termijn op de peildatum"),
             (advies.tussenbericht_sent, "ongevraagde adviezen met een tussenbericht"),
@@ -204,14 +204,14 @@ def render_webpage(report, period: Period, *, trend, kenmerk: str, revised: bool
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)}</title>
+<title>{html_text(title)}</title>
 <style>{STYLE}</style>
 </head>
 <body>
 <a class="skip" href="#overzicht">Direct naar het overzicht</a>
 <header>
-<p>Gemeente Rotterdam · bijlage bij de raadsinformatiebrief, ons kenmerk {escape(kenmerk)}</p>
-<h1>{escape(title)}</h1>
+<p>Gemeente Rotterdam · bijlage bij de raadsinformatiebrief, ons kenmerk {html_text(kenmerk)}</p>
+<h1>{html_text(title)}</h1>
 {revised_note}<p>Peildatum: {format_date_nl(period.peildatum)}. Alle Vragen uit de Wijk en
 ongevraagde adviezen van de wijkraden die op de peildatum open stonden en alle die in de
 periode zijn beantwoord. De reactietermijn is zes weken, tenzij anders is afgesproken.</p>
@@ -223,12 +223,12 @@ over de laatste perioden</a></li><li><a href="#overzicht">Overzicht</a></li>
 </nav>
 <main>
 <section aria-labelledby="kerncijfers">
-<h2 id="kerncijfers">Kerncijfers over {escape(period.label)}</h2>
+<h2 id="kerncijfers">Kerncijfers over {html_text(period.label)}</h2>
 <ul class="cijfers">{figures_list}</ul>
 </section>
 <section aria-labelledby="ontwikkeling">
 <h2 id="ontwikkeling">Ontwikkeling over de laatste perioden</h2>
-<p>{escape(trend.note)} {escape(trend.as_reported)}</p>
+<p>{html_text(trend.note)} {html_text(trend.as_reported)}</p>
 {_trend_table(trend)}
 </section>
 <section aria-labelledby="overzicht">

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from wijkopvolging.config import SourceConfig
     from wijkopvolging.sources.ledger import SourceLedger
     from wijkopvolging.sources.zgw import ZgwConnection
+    from wijkopvolging.timeliness import TimelinessSettings
 
 
 class SourceError(ExpectedError):
@@ -51,22 +52,26 @@ class Extract:
 
 def extract(source: SourceConfig, *, data_interval_start, data_interval_end,
             connection_url: str | None = None, state: SourceLedger | None = None,
-            zgw_connection: ZgwConnection | None = None) -> Extract:
+            zgw_connection: ZgwConnection | None = None,
+            bounds: TimelinessSettings | None = None) -> Extract:
     """Read one configured source for a data interval into canonical items.
 
     ``state`` is the source's ledger in the warehouse (files read, watermark); without it
     a file source parses every file and a zgw source reads every zaak.
     ``zgw_connection`` carries a zgw source's base URL and credentials.
+    ``bounds``: the settings whose ``max_extension_days`` and ``max_agreed_term_days``
+    a record must keep (``wijkopvolging.bounds``; default: the default settings).
     """
     if source.type == "sql":
         from wijkopvolging.sources.sql import extract_sql
 
         return extract_sql(source, data_interval_start=data_interval_start,
-                           data_interval_end=data_interval_end, connection_url=connection_url)
+                           data_interval_end=data_interval_end, connection_url=connection_url,
+                           bounds=bounds)
     if source.type == "file":
         from wijkopvolging.sources.files import extract_files
 
-        return extract_files(source, ledger=state)
+        return extract_files(source, ledger=state, bounds=bounds)
     if source.type == "zgw":
         from wijkopvolging.sources.zgw import extract_zgw
 
@@ -74,5 +79,5 @@ def extract(source: SourceConfig, *, data_interval_start, data_interval_end,
             raise SourceError(f"source {source.name!r}: no Zaken API connection; the Airflow "
                               f"connection {source.options.get('conn_id')!r} was not resolved")
         return extract_zgw(source, connection=zgw_connection, ledger=state,
-                           data_interval_end=data_interval_end)
+                           data_interval_end=data_interval_end, bounds=bounds)
     raise SourceError(f"source {source.name!r}: type {source.type!r} has no extractor yet")

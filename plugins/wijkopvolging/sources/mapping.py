@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
+from wijkopvolging.bounds import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    OUT_OF_BOUNDS,
+    dates_out_of_bounds,
+    day_bounds,
+    days_out_of_bounds,
+)
 from wijkopvolging.model import (
     DATE_FIELDS,
     ERROR,
@@ -22,7 +31,7 @@ UNREADABLE = "onleesbare_waarde"
 # A whole file of a file source could not be read (sources/files.py).
 FILE_UNREADABLE = "bestand_onleesbaar"
 # The rules an extract itself reports (before validation), kept with the extract.
-EXTRACT_RULES = (UNREADABLE, FILE_UNREADABLE)
+EXTRACT_RULES = (UNREADABLE, FILE_UNREADABLE, OUT_OF_BOUNDS)
 
 _DUTCH_MONTHS = {
     "januari": 1, "februari": 2, "maart": 3, "april": 4, "mei": 5, "juni": 6, "juli": 7,
@@ -36,7 +45,8 @@ _NL_LONG = re.compile(r"^\s*(\d{1,2})\s+([a-z]+)\.?\s+(\d{4})\s*$", re.IGNORECAS
 def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse the date notations offices use; returns (dates, unreadable mask).
 
-    Accepts dates and datetimes, ISO ``2024-03-12`` (optionally with a time), Dutch
+    Accepts dates and datetimes, ISO ``2024-03-12`` (optionally with a time, also
+    ``2024-03-12T14:30``), Dutch
     ``12-03-2024`` / ``12/03/2024`` / ``12.03.2024``, ``12 maart 2024`` and Excel serial
     numbers. Empty cells are missing, not unreadable.
     """
@@ -59,8 +69,11 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         )
     text = rest[~serial].astype("str").str.strip()
     iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    iso = iso.fillna(pd.to_datetime(text.str.slice(0, 19), format="%Y-%m-%d %H:%M:%S",
-                                    errors="coerce"))
+    # A moment, also ISO 8601's 2024-03-12T14:30 (web applications, APIs): its date.
+    moment = text.str.replace(r"^(\d{4}-\d{2}-\d{2})T", r"\1 ", regex=True)
+    for stamp, layout in ((moment.str.slice(0, 19), "%Y-%m-%d %H:%M:%S"),
+                          (moment.str.slice(0, 16), "%Y-%m-%d %H:%M")):
+        iso = iso.fillna(pd.to_datetime(stamp, format=layout, errors="coerce"))
     dutch = pd.to_datetime(text.str.replace(r"[/.]", "-", regex=True), format="%d-%m-%Y",
                            errors="coerce")
     parsed = iso.fillna(dutch)
@@ -78,13 +91,19 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out, unreadable
 
 
-def to_canonical(raw: pd.DataFrame, source, reference=None) -> Extract:
+def to_canonical(raw: pd.DataFrame, source, reference=None, bounds=None) -> Extract:
     """Map a source's raw records onto canonical items, keeping every record.
 
     A mapped column missing from the source raises ``SourceSchemaError``; a cell that
     cannot be read becomes empty and yields a finding naming record and column. Old or
     loosely spelled wijk and wethouder names become the reference data's current name;
     unknown ones stay as they are, for validation to flag.
+
+    Numbers of days must be whole, and they and the dates must lie within
+    ``wijkopvolging.bounds`` (``bounds``: the ``TimelinessSettings`` naming the policy
+    limits; default: the default settings). This is checked here, before anything
+    computes with them: a value out of bounds becomes empty and yields a
+    ``buiten_grenzen`` finding, so the record is quarantined.
     """
     missing = [column for column in source.mapping if column not in raw.columns]
     if missing:
@@ -121,16 +140,31 @@ def to_canonical(raw: pd.DataFrame, source, reference=None) -> Extract:
         for row in unreadable.index[unreadable]:
             findings.append(_unreadable(row, record_ids, name, frame.at[row, name],
                                         "geen geldige datum"))
-        frame[name] = parsed
+        outside = dates_out_of_bounds(parsed)
+        for row in outside.index[outside]:
+            findings.append(_finding(
+                OUT_OF_BOUNDS, row, record_ids, name, frame.at[row, name],
+                f"datum {{shown}} ligt buiten {EARLIEST_DATE:%d-%m-%Y} tot en met "
+                f"{LATEST_DATE:%d-%m-%Y}"))
+        frame[name] = parsed.where(~outside)
+    limits = day_bounds(bounds)
     for name in INT_FIELDS:
         if name not in frame:
             continue
-        numbers = pd.to_numeric(frame[name], errors="coerce")
-        bad = frame[name].notna() & numbers.isna()
+        numbers = pd.to_numeric(frame[name], errors="coerce").astype("float64")
+        # 2.5 days or infinity is no number of days: unreadable, not rounded.
+        whole = numbers.notna() & np.isfinite(numbers) & (numbers == np.floor(numbers))
+        bad = frame[name].notna() & ~whole
         for row in bad.index[bad]:
             findings.append(_unreadable(row, record_ids, name, frame.at[row, name],
                                         "geen geheel aantal dagen"))
-        frame[name] = numbers
+        numbers = numbers.where(whole)
+        outside = days_out_of_bounds(numbers, limits[name])
+        for row in outside.index[outside]:
+            findings.append(_finding(
+                OUT_OF_BOUNDS, row, record_ids, name, frame.at[row, name],
+                f"{{shown}} dagen ligt buiten {limits[name].describe()}"))
+        frame[name] = numbers.where(~outside)
 
     frame[SOURCE] = source.name
     ids = frame["source_record_id"].astype("str").str.strip()
@@ -145,16 +179,28 @@ def to_canonical(raw: pd.DataFrame, source, reference=None) -> Extract:
 
 
 def _unreadable(row, record_ids, column, value, why) -> dict:
-    record = None if record_ids is None else record_ids.iloc[row]
+    return _finding(UNREADABLE, row, record_ids, column, value, f"{why} ({{shown}})")
+
+
+# A cell is shown to stewards up to this many characters (an enormous cell stays readable).
+SHOWN_CHARS = 200
+
+
+def _finding(rule, row, record_ids, column, value, message) -> dict:
+    """An error finding of ``rule`` for one cell; ``{shown}`` in ``message`` is the value
+    as stewards see it (masked, shortened)."""
     from wijkopvolging.validation.privacy import mask_text
 
+    record = None if record_ids is None else record_ids.iloc[row]
     shown = str(mask_text(str(value)))  # an unreadable cell may still hold personal data
+    if len(shown) > SHOWN_CHARS:
+        shown = shown[:SHOWN_CHARS] + "…"
     return {
         "row_no": int(row),
         "source_record_id": None if pd.isna(record) else str(record),
-        "rule": UNREADABLE,
+        "rule": rule,
         "column": column,
         "value": shown,
         "severity": ERROR,
-        "message": f"{column}: {why} ({shown})",
+        "message": f"{column}: {message.format(shown=shown)}",
     }

@@ -7,11 +7,12 @@ from wijkopvolging.sources import Extract, SourceError, SourceUnavailable
 
 
 def extract_sql(source, *, data_interval_start, data_interval_end,
-                connection_url: str | None = None) -> Extract:
+                connection_url: str | None = None, bounds=None) -> Extract:
     """Read a SQL source for one data interval and map it to canonical items.
 
     The query may use the bound parameters ``:data_interval_start`` and
-    ``:data_interval_end`` (naive UTC datetimes), never string formatting.
+    ``:data_interval_end`` (naive UTC datetimes), never string formatting. ``bounds``:
+    the settings a record's days must keep (``sources.mapping.to_canonical``).
     """
     import pandas as pd
     import sqlalchemy as sa
@@ -45,7 +46,7 @@ def extract_sql(source, *, data_interval_start, data_interval_end,
         raise SourceError(f"source {source.name!r}: query failed: {_reason(cause)}") from None
     finally:
         engine.dispose()
-    return to_canonical(raw, source)
+    return to_canonical(raw, source, bounds=bounds)
 
 
 def _reason(exc: BaseException) -> str:

@@ -326,11 +326,12 @@ def zaak_queries(zaaktype: str, watermark: str | None, overlap_days: int
 
 def extract_zgw(source: SourceConfig, *, connection: ZgwConnection,
                 ledger: SourceLedger | None = None, data_interval_end=None,
-                client: ZakenClient | None = None) -> Extract:
+                client: ZakenClient | None = None, bounds=None) -> Extract:
     """Read the zaken of the configured zaaktypen into canonical items.
 
     With a ledger and ``incremental`` (the default) only zaken that may have changed since
     the last finished ingest are read, and this run's watermark is proposed to the ledger.
+    ``bounds``: the settings a record's days must keep (``sources.mapping.to_canonical``).
     """
     from wijkopvolging.sources.mapping import to_canonical
 
@@ -363,7 +364,8 @@ def extract_zgw(source: SourceConfig, *, connection: ZgwConnection,
     columns = ["source_record_id", "kind", "wijk", "wethouder", "onderwerp", "date_raised",
                "agreed_deadline", "date_answered", "extension_days", "date_tussenbericht"]
     raw = pd.DataFrame(records, columns=columns, dtype="object")
-    result = to_canonical(raw, dataclasses.replace(source, mapping={c: c for c in columns}))
+    result = to_canonical(raw, dataclasses.replace(source, mapping={c: c for c in columns}),
+                          bounds=bounds)
     if len(result.findings):
         result.findings["message"] = [
             f"zaak {r}: {m}" for r, m in zip(result.findings["source_record_id"],

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from wijkopvolging.bounds import MAX_DAYS_SETTING
 from wijkopvolging.config import Settings
 from wijkopvolging.model import PUBLIC_TEXT_FIELDS, STR_FIELDS
 from wijkopvolging.validation import privacy
@@ -61,6 +62,14 @@ def _text(column: pd.Series) -> pd.Series:
     """Stripped text; blank becomes missing (a blank onderwerp is no onderwerp)."""
     text = column.astype("str").str.strip().where(column.notna())
     return text.where(text != "")
+
+
+def _days(items: pd.DataFrame, name: str) -> pd.Series:
+    """A column of days as floats, missing (NaN) where absent or beyond any bound."""
+    if name not in items:
+        return pd.Series(float("nan"), index=items.index)
+    days = pd.to_numeric(items[name], errors="coerce").astype("float64")
+    return days.where((days >= 0) & (days <= MAX_DAYS_SETTING))
 
 
 def _dates(column: pd.Series) -> pd.Series:
@@ -118,11 +127,11 @@ def build_check_frame(items: pd.DataFrame, *, reference, date_limit: dt.date, li
     frame["onderwerp_lengte"] = frame["onderwerp"].str.len().astype("float64")
 
     # Warnings. The deadline here skips the weekend rule: a few days do not matter
-    # against a 180-day threshold, and timeliness owns the exact computation.
-    term = (pd.to_numeric(items.get("agreed_term_days"), errors="coerce")
-            if "agreed_term_days" in items else pd.Series(float("nan"), index=items.index))
-    extension = (pd.to_numeric(items["extension_days"], errors="coerce").fillna(0)
-                 if "extension_days" in items else 0)
+    # against a 180-day threshold, and timeliness owns the exact computation. Sources
+    # keep days within bounds (``bounds``); whatever else got in is left out here rather
+    # than overflow the date arithmetic.
+    term = _days(items, "agreed_term_days")
+    extension = _days(items, "extension_days").fillna(0)
     days = term.fillna(term_days) + extension
     computed = raised + pd.to_timedelta(days, unit="D")
     deadline = frame["agreed_deadline"].fillna(computed)

@@ -11,7 +11,9 @@ second, so the lock is held briefly; the validation itself never waits for it.
 
 What is stored for Data Docs is slimmed: the per-row index and value lists are dropped
 (the findings in the warehouse hold those), which keeps the index page quick to build
-however many runs accumulate. Personal data never reaches GX unmasked (``checks.py``).
+however many runs accumulate. The sample values it keeps are HTML-escaped: the Data Docs
+pages insert them into HTML unescaped, and they are texts from the sources. Personal data
+never reaches GX unmasked (``checks.py``).
 """
 
 from __future__ import annotations
@@ -109,11 +111,27 @@ def locked(gx_dir: Path, timeout: float = LOCK_TIMEOUT_SECONDS):
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def _slim(result) -> None:
-    """Drop the per-row lists from a result before it is stored (see module docstring)."""
+def _for_data_docs(result) -> None:
+    """Make a result fit to store for Data Docs: without the per-row lists (see module
+    docstring), and with the sample values (texts from the sources) HTML-escaped, since
+    the Data Docs pages insert them into HTML as they are."""
     for expectation_result in result.results:
+        values = expectation_result.result
         for key in ("unexpected_index_list", "unexpected_list", "unexpected_index_query"):
-            expectation_result.result.pop(key, None)
+            values.pop(key, None)
+        if values.get("partial_unexpected_list"):
+            values["partial_unexpected_list"] = [
+                _inert(v) for v in values["partial_unexpected_list"]]
+        if values.get("partial_unexpected_counts"):
+            values["partial_unexpected_counts"] = [
+                {**count, "value": _inert(count.get("value"))}
+                for count in values["partial_unexpected_counts"]]
+
+
+def _inert(value):
+    from wijkopvolging.safe_text import html_text
+
+    return html_text(value) if isinstance(value, str) else value
 
 
 def publish(gx_dir: str | Path, *, kind: str, key, result) -> Path:
@@ -125,7 +143,7 @@ def publish(gx_dir: str | Path, *, kind: str, key, result) -> Path:
     )
 
     gx_dir = Path(gx_dir)
-    _slim(result)
+    _for_data_docs(result)
     with _in_process, locked(gx_dir):
         context = gx.get_context(mode="file", project_root_dir=gx_dir)
         _configure_site(context)

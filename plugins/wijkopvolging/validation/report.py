@@ -10,7 +10,6 @@ Values are masked once more before they are shown, whatever wrote them.
 
 from __future__ import annotations
 
-import html
 import os
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import pandas as pd
 
 from wijkopvolging.labels import format_date_nl
 from wijkopvolging.model import ERROR, FINDING_COLUMNS, WARNING
+from wijkopvolging.safe_text import csv_text, html_text
 from wijkopvolging.validation.privacy import mask_text
 from wijkopvolging.validation.rules import RULES, column_label, rule_title
 
@@ -49,19 +49,19 @@ th { background: #e8f1f7; } td.getal { text-align: right; }
 def _e(value) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
-    return html.escape(str(mask_text(str(value))))
+    return html_text(str(mask_text(str(value))))
 
 
 def _table(caption: str, headers: list[str], rows: list[list], numeric: set[int] = frozenset()
            ) -> str:
-    head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in headers)
+    head = "".join(f'<th scope="col">{html_text(h)}</th>' for h in headers)
     body = "".join(
         "<tr>" + "".join(
             f'<td class="getal">{_e(v)}</td>' if i in numeric else f"<td>{_e(v)}</td>"
             for i, v in enumerate(row)) + "</tr>"
         for row in rows
     )
-    return (f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+    return (f"<table><caption>{html_text(caption)}</caption><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody></table>")
 
 
@@ -78,7 +78,9 @@ def _with_source(frame: pd.DataFrame | None) -> pd.DataFrame:
 
 # Where a record sits in its source (``source_file``, ``source_row``: the row Excel shows)
 # has its own columns; the extract's position (``row_no``) is internal and not shown.
-UNREADABLE, MISSING = "onleesbare_waarde", "verplicht_veld"
+# A value the source step emptied (unreadable, or out of bounds) also leaves its field
+# missing; the report names the cause only.
+EMPTIED, MISSING = ("onleesbare_waarde", "buiten_grenzen"), "verplicht_veld"
 
 
 def shown_message(record) -> str | None:
@@ -93,11 +95,11 @@ def shown_message(record) -> str | None:
 
 
 def one_finding_per_cause(findings: pd.DataFrame) -> pd.DataFrame:
-    """Leave out "verplicht veld ontbreekt" for a field whose value was unreadable in the
-    same record: the unreadable value is the cause, and the steward fixes it once."""
+    """Leave out "verplicht veld ontbreekt" for a field whose value was unreadable (or out
+    of bounds) in the same record: that value is the cause, and the steward fixes it once."""
     if findings.empty:
         return findings
-    unreadable = set(zip(*(findings.loc[findings["rule"] == UNREADABLE, key]
+    unreadable = set(zip(*(findings.loc[findings["rule"].isin(EMPTIED), key]
                            for key in ("source", "row_no", "column")), strict=True))
     echo = [rule == MISSING and key in unreadable for rule, key in zip(
         findings["rule"], zip(findings["source"], findings["row_no"], findings["column"],
@@ -149,7 +151,7 @@ def write_steward_report(findings: pd.DataFrame, runs: pd.DataFrame, out_dir, *,
     released = released_records(findings, previous_findings, sources)
 
     csv_path = out_dir / CSV_NAME
-    _csv(findings, released).to_csv(csv_path, index=False, sep=";", encoding="utf-8-sig")
+    write_csv(_csv(findings, released), csv_path)
     docs = data_docs_index(gx_dir if gx_dir is not None else gx_dir_default())
     html_path = out_dir / HTML_NAME
     html = _html(findings, runs, released, docs, out_dir)
@@ -157,9 +159,19 @@ def write_steward_report(findings: pd.DataFrame, runs: pd.DataFrame, out_dir, *,
     if duplicates is not None and len(duplicates):
         html = html.replace("</main>", _duplicates_section(duplicates) + "</main>")
         paths["duplicates"] = out_dir / "dubbele-registraties.csv"
-        duplicates.to_csv(paths["duplicates"], index=False, sep=";", encoding="utf-8-sig")
+        write_csv(duplicates, paths["duplicates"])
     html_path.write_text(html, encoding="utf-8")
     return paths
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """A CSV for stewards to open in Excel (``;``, UTF-8 with BOM); every text goes
+    through ``csv_text``, so a value from a source never runs as a formula there."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[column]):
+            frame[column] = frame[column].map(csv_text)
+    frame.to_csv(path, index=False, sep=";", encoding="utf-8-sig")
 
 
 def _duplicates_section(duplicates: pd.DataFrame) -> str:
@@ -208,8 +220,8 @@ def _html(findings: pd.DataFrame, runs: pd.DataFrame, released: pd.DataFrame, do
     parts = [
         f'<!doctype html><html lang="nl"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body><main>",
-        f"<h1>{html.escape(title)}</h1>",
+        f"<title>{html_text(title)}</title><style>{_CSS}</style></head><body><main>",
+        f"<h1>{html_text(title)}</h1>",
     ]
     if run_ids:
         parts.append(f"<p>Run: {_e(', '.join(run_ids))}.</p>")
@@ -223,8 +235,8 @@ def _html(findings: pd.DataFrame, runs: pd.DataFrame, released: pd.DataFrame, do
     except ValueError:  # another drive
         href = docs.as_uri()
     parts.append(
-        f'<p>Technische details per validatie staan in de <a href="{html.escape(href)}">'
-        f"Great Expectations Data Docs</a> ({html.escape(str(docs))}).</p>")
+        f'<p>Technische details per validatie staan in de <a href="{html_text(href)}">'
+        f"Great Expectations Data Docs</a> ({html_text(str(docs))}).</p>")
 
     parts.append(_runs_section(runs))
     parts.append(_empty_sources_section(runs))
@@ -274,11 +286,11 @@ def _empty_sources_section(runs: pd.DataFrame) -> str:
 
 
 def _grouped_section(title: str, findings: pd.DataFrame, intro: str) -> str:
-    out = [f"<h2>{html.escape(title)}</h2>"]
+    out = [f"<h2>{html_text(title)}</h2>"]
     if findings.empty:
         out.append("<p>Geen.</p>")
         return "\n".join(out)
-    out.append(f"<p>{html.escape(intro)}</p>")
+    out.append(f"<p>{html_text(intro)}</p>")
     order = {rule_id: n for n, rule_id in enumerate(RULES)}
     for source, per_source in findings.groupby("source", sort=True):
         records = per_source.drop_duplicates("row_no").shape[0]
@@ -288,8 +300,8 @@ def _grouped_section(title: str, findings: pd.DataFrame, intro: str) -> str:
             entry = RULES.get(rule_id)
             out.append(f"<h4>{_e(rule_title(rule_id))} ({len(group)})</h4>")
             if entry:
-                out.append(f'<p class="uitleg">{html.escape(entry.description)}</p>')
-                out.append(f'<p class="herstel">Herstel: {html.escape(entry.fix)}</p>')
+                out.append(f'<p class="uitleg">{html_text(entry.description)}</p>')
+                out.append(f'<p class="herstel">Herstel: {html_text(entry.fix)}</p>')
             shown = group.head(ROWS_PER_TABLE)
             # An export's records by file and row too; a database's or API's by key alone.
             located = bool(shown["source_file"].notna().any())

@@ -42,6 +42,15 @@ _RULES: tuple[Rule, ...] = (
         "uit de configuratie.",
     ),
     Rule(
+        "buiten_grenzen", ERROR,
+        "Een aantal dagen (verlenging, afgesproken termijn) of een datum ligt buiten de "
+        "grenzen: een negatief aantal dagen, meer dagen dan de instelling toestaat "
+        "(max_extension_days, max_agreed_term_days) of een datum vóór 1900 of na 2199. "
+        "Met zo'n waarde is geen uiterste datum te berekenen.",
+        "Corrigeer de waarde in het bronsysteem (vaak een tikfout); leg een langere termijn "
+        "vast als afgesproken datum.",
+    ),
+    Rule(
         "verplicht_veld", ERROR,
         "Een verplicht veld ontbreekt: bronnummer, soort, wijk, onderwerp, datum van "
         "indiening of wethouder.",
@@ -157,6 +166,7 @@ def column_label(column: str | None) -> str:
 TITLES: dict[str, str] = {
     "onleesbare_waarde": "Onleesbare waarde",
     "bestand_onleesbaar": "Bestand onleesbaar",
+    "buiten_grenzen": "Waarde buiten de grenzen",
     "verplicht_veld": "Verplicht veld ontbreekt",
     "dubbel_id": "Dubbel bronnummer",
     "onbekende_soort": "Onbekende soort",
