@@ -135,3 +135,38 @@ def test_an_answer_must_choose_one_outcome():
     with pytest.raises(AnswerRefused, match="Kies één uitkomst"):
         check_answer(PERIOD, [], {}, responded_by="x", responded_at=RESPONDED_AT,
                      today=TODAY)
+
+
+# -- who may answer ------------------------------------------------------------------------
+
+class _User:
+    """What the auth manager sees of a FAB user: its id and its roles."""
+
+    def __init__(self, user_id: int, *roles: str):
+        self.id = user_id
+        self.roles = [type("Role", (), {"name": role})() for role in roles]
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+@pytest.mark.parametrize(("user", "allowed"), [
+    pytest.param(_User(7, "Viewer", "Secretariaat"), True, id="member-of-the-role"),
+    pytest.param(_User(8, "Op"), False, id="operations"),
+    pytest.param(_User(1, "Admin"), False, id="admin"),
+    pytest.param(_User(9), False, id="no-role"),
+])
+def test_only_members_of_the_assigned_role_may_answer(user, allowed):
+    from wijkopvolging.approval import approvers
+    from wijkopvolging.auth_manager import WijkopvolgingAuthManager
+
+    assigned = {assignee["id"] for assignee in approvers("Secretariaat")}
+    manager = WijkopvolgingAuthManager.__new__(WijkopvolgingAuthManager)  # no Flask app
+    assert manager.is_authorized_hitl_task(assigned_users=assigned, user=user) is allowed
+
+
+def test_a_user_assigned_by_id_may_still_answer():
+    from wijkopvolging.auth_manager import WijkopvolgingAuthManager
+
+    manager = WijkopvolgingAuthManager.__new__(WijkopvolgingAuthManager)
+    assert manager.is_authorized_hitl_task(assigned_users={"8"}, user=_User(8, "Op"))
