@@ -165,6 +165,26 @@ def test_only_members_of_the_assigned_role_may_answer(user, allowed):
     assert manager.is_authorized_hitl_task(assigned_users=assigned, user=user) is allowed
 
 
+def test_the_secretariat_sees_what_a_viewer_sees_and_may_only_answer_besides():
+    # FAB's edit right on DAGs is needed to answer a DAG's request; nothing to start,
+    # clear or configure. Fails after an upgrade whose Viewer role sees more: add that to
+    # include/config/airflow-roles.json too.
+    import json
+
+    from airflow.providers.fab.auth_manager.security_manager.override import (
+        FabAirflowSecurityManagerOverride,
+    )
+
+    from tests.conftest import ROOT
+
+    roles = json.loads((ROOT / "include/config/airflow-roles.json").read_text())
+    secretariaat = {(p["action"], p["resource"]) for p in roles["Secretariaat"]}
+    viewer = set(FabAirflowSecurityManagerOverride.VIEWER_PERMISSIONS)
+    assert secretariaat - viewer == {("can_edit", "DAGs"), ("can_edit", "HITL Detail"),
+                                     ("menu_access", "HITL Detail")}
+    assert viewer <= secretariaat
+
+
 def test_a_user_assigned_by_id_may_still_answer():
     from wijkopvolging.auth_manager import WijkopvolgingAuthManager
 
