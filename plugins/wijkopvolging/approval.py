@@ -41,10 +41,13 @@ def approvers(role: str) -> list[dict[str, str]]:
     return [{"id": f"{ROLE_ASSIGNEE_PREFIX}{role}", "name": f"rol {role}"}]
 
 
-def assigned_roles(assignee_ids) -> set[str]:
-    """The roles among a HITL task's assignee ids (see ``approvers``)."""
-    return {assignee.removeprefix(ROLE_ASSIGNEE_PREFIX) for assignee in assignee_ids
-            if assignee.startswith(ROLE_ASSIGNEE_PREFIX)}
+def may_answer(assignee_ids, *, user_id: str, roles) -> bool:
+    """Whether a user (its id and the names of its roles) may answer a HITL task assigned
+    to ``assignee_ids``: one of those users (Airflow's own rule) or a member of one of the
+    assigned roles (see ``approvers``)."""
+    assigned_roles = {assignee.removeprefix(ROLE_ASSIGNEE_PREFIX) for assignee in assignee_ids
+                      if assignee.startswith(ROLE_ASSIGNEE_PREFIX)}
+    return user_id in assignee_ids or not assigned_roles.isdisjoint(roles)
 
 
 class AnswerRefused(ExpectedError):

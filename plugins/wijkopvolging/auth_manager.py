@@ -15,16 +15,14 @@ from __future__ import annotations
 
 from airflow.providers.fab.auth_manager.fab_auth_manager import FabAuthManager
 
-from wijkopvolging.approval import assigned_roles
+from wijkopvolging.approval import may_answer
 
 
 class WijkopvolgingAuthManager(FabAuthManager):
     """The FAB auth manager; a HITL task assigned to a role may be answered by its members."""
 
     def is_authorized_hitl_task(self, *, assigned_users: set[str], user) -> bool:
-        """Whether ``user`` may answer a HITL task assigned to ``assigned_users``: one of
-        those users (Airflow's own rule) or a member of one of the assigned roles."""
-        if super().is_authorized_hitl_task(assigned_users=assigned_users, user=user):
-            return True
-        roles = assigned_roles(assigned_users)
-        return any(role.name in roles for role in getattr(user, "roles", None) or ())
+        """Whether ``user`` may answer a HITL task assigned to ``assigned_users`` (Airflow
+        calls this only for a task with assignees, after FAB's own permission check)."""
+        return may_answer(assigned_users, user_id=user.get_id(),
+                          roles={role.name for role in user.roles or ()})
