@@ -37,5 +37,5 @@ COPY --chown=airflow:root plugins /opt/airflow/plugins
 COPY --chown=airflow:root include /opt/airflow/include
 # Mount points of the named volumes: a new volume takes this owner and mode (group root,
 # writable by the group, so any AIRFLOW_UID in group 0 can write).
-RUN mkdir -p /opt/airflow/auth /opt/airflow/gx /opt/airflow/output /opt/airflow/.data \
- && chmod 775 /opt/airflow/auth /opt/airflow/gx /opt/airflow/output /opt/airflow/.data
+RUN mkdir -p /opt/airflow/gx /opt/airflow/output /opt/airflow/.data \
+ && chmod 775 /opt/airflow/gx /opt/airflow/output /opt/airflow/.data

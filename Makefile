@@ -27,6 +27,11 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__PARALLELISM := 4
 export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := True
 export AIRFLOW__API__HOST := 127.0.0.1
+# Users, roles and passwords in Airflow's metadata database (the FAB auth manager), with
+# the college's approval assigned to a role; the roles beyond FAB's own (Secretariaat) are
+# created from include/config/airflow-roles.json when missing. README: "Who may do what".
+export AIRFLOW__CORE__AUTH_MANAGER := wijkopvolging.auth_manager.WijkopvolgingAuthManager
+export AIRFLOW__FAB__CUSTOM_ROLES := $(shell cat include/config/airflow-roles.json)
 export AIRFLOW__API__PORT ?= 8080
 # INFO, Airflow's default: the task logs show each task's period, counts and paths.
 export AIRFLOW__LOGGING__LOGGING_LEVEL := INFO
@@ -38,7 +43,7 @@ export WIJKOPVOLGING_HOME := $(CURDIR)
 # airflow standalone starts its components as `airflow ...` subprocesses.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test test-fast fuzz lint bench airflow-ui lock clean
+.PHONY: run test test-fast fuzz lint bench airflow-ui airflow-cli lock clean
 
 # uv is the installer, not a dependency: bootstrapped into the venv (sync keeps it).
 $(VENV)/bin/uv:
@@ -58,10 +63,13 @@ $(DEV_STAMP): requirements.lock requirements-dev.lock | $(VENV)/bin/uv
 	@touch $@ $(PROD_STAMP)
 
 # Airflow's metadata database: once per AIRFLOW_HOME, again when the production lock
-# (where Airflow's version lives) changes.
-$(AIRFLOW_HOME)/.migrated: requirements.lock | $(PROD_STAMP)
+# (where Airflow's version lives) or the auth manager (whose user tables it adds) changes.
+# Then the roles (FAB's own and Secretariaat): made here, the demo's approval does not
+# write them into the SQLite database while `airflow dags test` runs on it.
+$(AIRFLOW_HOME)/.migrated: requirements.lock plugins/wijkopvolging/auth_manager.py | $(PROD_STAMP)
 	@mkdir -p $(AIRFLOW_HOME)
-	$(VENV)/bin/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (tail -20 $(AIRFLOW_HOME)/migrate.log; exit 1)
+	($(VENV)/bin/airflow db migrate && $(VENV)/bin/airflow sync-perm) > $(AIRFLOW_HOME)/migrate.log 2>&1 \
+	  || (tail -20 $(AIRFLOW_HOME)/migrate.log; exit 1)
 	@touch $@
 
 run: $(PROD_STAMP) $(AIRFLOW_HOME)/.migrated
@@ -101,9 +109,15 @@ lint: $(DEV_STAMP)
 bench: $(DEV_STAMP) $(AIRFLOW_HOME)/.migrated
 	$(VENV)/bin/python scripts/bench.py
 
-# The Airflow UI on http://127.0.0.1:8080 (loopback only); the password is in .airflow/.
+# The Airflow UI on http://127.0.0.1:8080 (loopback only); user admin, password in
+# .airflow/admin_password.
 airflow-ui: $(PROD_STAMP) $(AIRFLOW_HOME)/.migrated
 	scripts/airflow_ui.sh
+
+# One Airflow command on the local Airflow, e.g. adding a person (README: "Who may do what"):
+#   make airflow-cli ARGS="users create --role Secretariaat --username j.jansen ..."
+airflow-cli: $(PROD_STAMP) $(AIRFLOW_HOME)/.migrated
+	$(VENV)/bin/airflow $(ARGS)
 
 # Re-resolve both sets into their hashed locks. The current locks are the output files, so
 # uv keeps their versions where the requirements allow; the development set is constrained

@@ -10,12 +10,14 @@ and mailed to `approval.to`. The concept holds no publications yet.
 
 The run then **waits for the college's decision** (task `college_approval`, state
 *awaiting input*): the secretariat answers under *Required actions* with the outcome, the
-date of the college decision and the kenmerk. On approval the final set is rendered from
-the same snapshot with that date and kenmerk, with the publications beside it (the open
-data, the web page and an afschrift per wijkraad), and delivered to the griffie: the drop
-folder and, when the Airflow connection `smtp_griffie` exists, e-mail; then each
-wijkraad's afschrift goes to its gebiedsorganisatie. On rejection nothing goes to the
-griffie or the wijkraden and the run ends successfully. No answer: a reminder after
+date of the college decision and the kenmerk. Only members of the Airflow role
+`Secretariaat` (`approval.approver_role`) can answer; anyone else's answer is refused.
+On approval the final set is rendered from the same snapshot with that date and kenmerk,
+with the publications beside it (the open data, the web page and an afschrift per
+wijkraad), and delivered to the griffie: the drop folder and, when the Airflow connection
+`smtp_griffie` exists, e-mail; then each wijkraad's afschrift goes to its
+gebiedsorganisatie. On rejection nothing goes to the griffie or the wijkraden and the run
+ends successfully. No answer: a reminder after
 `approval.reminder_after_days`, a failure (alerting operations) at `approval.timeout_days`.
 
 Trigger by hand for a re-issue: `periode` is the first month (`2025-09`); the documents

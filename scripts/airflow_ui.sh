@@ -20,6 +20,24 @@ fi
 AIRFLOW__API_AUTH__JWT_SECRET="$(cat "$secret_file")"
 export AIRFLOW__API_AUTH__JWT_SECRET
 
+# The first login: user admin (role Admin) with a password made once and kept in
+# AIRFLOW_HOME, created before any component starts (each would otherwise set up FAB's
+# roles at the same moment). Other people get their own user in one of the roles
+# Secretariaat, Op or Viewer (README: "Who may do what").
+password_file="$AIRFLOW_HOME/admin_password"
+if [ ! -s "$password_file" ]; then
+  (umask 077 && python -c 'import secrets; print(secrets.token_urlsafe(16))' > "$password_file.new")
+  password="$(cat "$password_file.new")"
+  created="$(airflow users create --username admin --role Admin --firstname Airflow \
+    --lastname Admin --email admin@example.invalid --password "$password" 2>&1)" \
+    || { echo "$created" | tail -20; exit 1; }
+  case "$created" in  # a user admin from before, whose password file is gone
+    *"already exists"*) airflow users reset-password --username admin --password "$password" \
+                          >/dev/null 2>&1 ;;
+  esac
+  mv "$password_file.new" "$password_file"
+fi
+
 # Task processes report to the api-server's execution API: on the port chosen here, not the
 # default 8080 (where another Airflow may be listening).
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="${AIRFLOW__CORE__EXECUTION_API_SERVER_URL:-http://127.0.0.1:$port/execution/}"
@@ -55,9 +73,8 @@ start scheduler --skip-serve-logs
 start dag-processor
 start triggerer --skip-serve-logs
 
-passwords="$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated"
-for _ in $(seq 60); do [ -s "$passwords" ] && break; sleep 1; done
-echo "Airflow UI: http://127.0.0.1:$port  (user admin; password in $passwords)"
+echo "Airflow UI: http://127.0.0.1:$port  (user admin; password in $password_file)"
+echo "Het besluit van het college vult alleen een gebruiker met de rol Secretariaat in."
 python "$(dirname "$0")/pause_states.py" --wait 120 || true
 echo "Stoppen: Ctrl-C."
 wait

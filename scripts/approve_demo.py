@@ -7,8 +7,11 @@ human-in-the-loop task waits and runs on once an answer is recorded in the metad
 database. This script is that answer: it serves Airflow's own API in-process (the same
 FastAPI application and the same ``PATCH .../hitlDetails`` endpoint the UI uses, on the
 same metadata database, no port opened), waits until the run asks, and approves it as
-user ``make-run-demo``. It refuses unless the configuration says ``approval.demo_approval:
-true``: a production configuration never approves by itself.
+user ``make-run-demo``. Like a person, that user may answer only as a member of the
+approver role (``approval.approver_role``): the script makes it once, in that role, with a
+password nobody knows, and signs its token in-process. It refuses unless the configuration
+says ``approval.demo_approval: true``: a production configuration never approves by
+itself, and has no demo user.
 """
 
 from __future__ import annotations
@@ -30,19 +33,24 @@ DEMO_USER = "make-run-demo"
 
 
 class InProcessApi:
-    """Airflow's public REST API (v2), served in this process for one user."""
+    """Airflow's public REST API (v2), served in this process for one user of ``role``."""
 
-    def __init__(self, user: str):
+    def __init__(self, user: str, role: str):
         # Tokens are made and checked here only; a fresh secret keeps them from working
         # anywhere else.
         os.environ.setdefault("AIRFLOW__API_AUTH__JWT_SECRET", secrets.token_urlsafe(64))
+        # The project's auth manager and roles, also when the Makefile's settings are absent
+        # (pytest called directly): the API served here is the one a person would meet.
+        os.environ.setdefault("AIRFLOW__CORE__AUTH_MANAGER",
+                              "wijkopvolging.auth_manager.WijkopvolgingAuthManager")
+        os.environ.setdefault("AIRFLOW__FAB__CUSTOM_ROLES",
+                              (ROOT / "include/config/airflow-roles.json").read_text())
         from airflow.api_fastapi.app import create_app, get_auth_manager
-        from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
         from fastapi.testclient import TestClient
 
         self.client = TestClient(create_app())
-        token = get_auth_manager().generate_jwt(SimpleAuthManagerUser(username=user,
-                                                                      role="admin"))
+        auth_manager = get_auth_manager()
+        token = auth_manager.generate_jwt(demo_user(auth_manager, user, role))
         self.headers = {"Authorization": f"Bearer {token}"}
 
     def __call__(self, method: str, path: str, **kwargs) -> dict:
@@ -51,6 +59,26 @@ class InProcessApi:
         if not response.is_success:
             raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
         return response.json()
+
+
+def demo_user(auth_manager, username: str, role: str):
+    """The demo's approver in Airflow's user database: made once, as a member of ``role``
+    (added to it when it is not), with a random password nobody keeps."""
+    with auth_manager.flask_app.app_context():
+        security = auth_manager.security_manager
+        approvers = security.find_role(role)
+        if approvers is None:
+            sys.exit(f"De rol {role!r} (approval.approver_role) bestaat niet in Airflow; "
+                     f"zie include/config/airflow-roles.json.")
+        user = security.find_user(username=username)
+        if user is None:
+            user = security.add_user(username, "Demo", "make run",
+                                     f"{username}@example.invalid", approvers,
+                                     password=secrets.token_urlsafe(32))
+        elif approvers not in user.roles:
+            user.roles.append(approvers)
+            security.update_user(user)
+        return user
 
 
 def waiting_request(api: InProcessApi, logical_date: dt.datetime | None = None,
@@ -93,7 +121,7 @@ def main() -> None:
     if not config.approval.demo_approval:
         sys.exit(f"{config.path}: approval.demo_approval staat niet aan; deze configuratie "
                  f"keurt niet zelf goed. Het college besluit in Airflow (Required actions).")
-    api = InProcessApi(DEMO_USER)
+    api = InProcessApi(DEMO_USER, config.approval.approver_role)
     deadline = time.monotonic() + args.timeout
     while (request := waiting_request(api, args.logical_date)) is None:
         if time.monotonic() > deadline:

@@ -29,6 +29,26 @@ FIELDS = (DATE_FIELD, KENMERK_FIELD, NOTE_FIELD)
 
 LEDGER_CHANNEL = "college"  # the delivery ledger's channel for the college's decisions
 
+# Who may answer. Airflow stores a HITL task's assignees as users ({"id", "name"}) and its
+# API lets only them answer; wijkopvolging assigns a role instead, so the secretariat's
+# membership is kept in one place (the role's members in Airflow's user database), not in
+# every run. ``wijkopvolging.auth_manager`` reads these entries back on the server side.
+ROLE_ASSIGNEE_PREFIX = "role:"
+
+
+def approvers(role: str) -> list[dict[str, str]]:
+    """The HITL assignees meaning "every member of Airflow role ``role``"."""
+    return [{"id": f"{ROLE_ASSIGNEE_PREFIX}{role}", "name": f"rol {role}"}]
+
+
+def may_answer(assignee_ids, *, user_id: str, roles) -> bool:
+    """Whether a user (its id and the names of its roles) may answer a HITL task assigned
+    to ``assignee_ids``: one of those users (Airflow's own rule) or a member of one of the
+    assigned roles (see ``approvers``)."""
+    assigned_roles = {assignee.removeprefix(ROLE_ASSIGNEE_PREFIX) for assignee in assignee_ids
+                      if assignee.startswith(ROLE_ASSIGNEE_PREFIX)}
+    return user_id in assignee_ids or not assigned_roles.isdisjoint(roles)
+
 
 class AnswerRefused(ExpectedError):
     """An answer that cannot be used; the message (Dutch) says what to correct."""
@@ -125,7 +145,8 @@ def check_answer(period, chosen_options: list[str], params_input: Mapping, *,
                            responded_at=responded_at)
 
 
-def request_body(period, concept_folder: str, *, timeout_days: float) -> str:
+def request_body(period, concept_folder: str, *, timeout_days: float,
+                 approver_role: str) -> str:
     """The question as the secretariat reads it in Airflow (Markdown)."""
     return (
         f"Het concept van de raadsinformatiebrief over **{period.label}** (peildatum "
@@ -138,6 +159,7 @@ def request_body(period, concept_folder: str, *, timeout_days: float) -> str:
         f"- **{KENMERK_FIELD}**: het kenmerk dat het college aan de brief gaf "
         f"(verplicht bij goedkeuring);\n"
         f"- **{NOTE_FIELD}**: bij afwijzing de reden, anders een eventuele opmerking.\n\n"
+        f"Alleen wie in Airflow de rol **{approver_role}** heeft, kan het besluit invullen.\n\n"
         f"Bij goedkeuring wordt de brief opnieuw gemaakt met deze datum en dit kenmerk, "
         f"zonder conceptmarkering, en naar de griffie gestuurd. Bij afwijzing gaat er niets "
         f"naar de griffie. Zonder antwoord binnen {timeout_days:g} dagen krijgt beheer een "

@@ -32,6 +32,7 @@ from wijkopvolging.approval import (
     NOTE_FIELD,
     OPTIONS,
     AnswerRefused,
+    approvers,
     check_answer,
     request_body,
 )
@@ -42,15 +43,21 @@ REMINDER, TIMEOUT = "reminder", "timeout"  # the two stages of the wait
 
 
 def _form() -> dict[str, Param]:
+    # Every field may stay empty in the form: which ones an answer needs depends on the
+    # outcome (an approval: date and kenmerk; a rejection: the reason), and
+    # wijkopvolging.approval.check_answer refuses an answer that lacks them. Airflow's form
+    # marks a field required unless its type allows null.
     return {
         DATE_FIELD: Param(None, type=["null", "string"], format="date", source="task",
                           title="Datum collegebesluit",
-                          description="De datum waarop het college besloot (JJJJ-MM-DD)."),
-        KENMERK_FIELD: Param("", type="string", source="task", title="Kenmerk",
+                          description="De datum waarop het college besloot (JJJJ-MM-DD); "
+                                      "verplicht bij goedkeuring."),
+        KENMERK_FIELD: Param(None, type=["null", "string"], source="task", title="Kenmerk",
                              description="Het kenmerk dat het college aan de brief gaf; "
                                          "verplicht bij goedkeuring."),
-        NOTE_FIELD: Param("", type="string", source="task", title="Toelichting",
-                          description="Bij afwijzing de reden; anders een opmerking."),
+        NOTE_FIELD: Param(None, type=["null", "string"], source="task", title="Toelichting",
+                          description="Bij afwijzing de reden (verplicht); bij goedkeuring "
+                                      "een eventuele opmerking."),
     }
 
 
@@ -81,17 +88,27 @@ class CollegeApprovalOperator(HITLOperator):
 
     def execute(self, context):
         config, concept, period = self._concept(context)
-        self.subject = f"Besluit van het college: raadsinformatiebrief {period.label}"
-        self.body = request_body(period, concept["folder"],
-                                 timeout_days=config.approval.timeout_days)
         log.info("concept van periode %s staat in %s; wacht op het besluit van het college",
                  period.label, concept["folder"])
-        self._wait(context, REMINDER, timedelta(days=config.approval.reminder_after_days))
+        self._wait(context, config, concept, period, REMINDER,
+                   timedelta(days=config.approval.reminder_after_days))
 
-    def _wait(self, context, stage: str, timeout: timedelta) -> None:
-        """(Re)write the request, clearing an earlier answer, and park the task."""
+    def _wait(self, context, config, concept: dict, period, stage: str,
+              timeout: timedelta) -> None:
+        """Ask (again), clearing an earlier answer, and park the task.
+
+        Airflow stores the request's subject, body and assignees when the task instance
+        first asks and keeps them when it asks again (after a refused answer or the
+        reminder); they are still made here, from the configuration, for every ask, so no
+        path asks without its assignees."""
         from airflow.sdk.execution_time.hitl import upsert_hitl_detail
 
+        self.subject = f"Besluit van het college: raadsinformatiebrief {period.label}"
+        self.body = request_body(period, concept["folder"],
+                                 timeout_days=config.approval.timeout_days,
+                                 approver_role=config.approval.approver_role)
+        # Only the secretariat's role may answer; Airflow's API refuses anyone else (403).
+        self.assigned_users = approvers(config.approval.approver_role)
         upsert_hitl_detail(ti_id=context["task_instance"].id, options=self.options,
                            subject=self.subject, body=self.body, defaults=None,
                            multiple=False, params=self.serialized_params,
@@ -112,7 +129,7 @@ class CollegeApprovalOperator(HITLOperator):
             if stage == REMINDER:
                 self._remind(config, period, concept)
                 left = config.approval.timeout_days - config.approval.reminder_after_days
-                self._wait(context, TIMEOUT, timedelta(days=left))
+                self._wait(context, config, concept, period, TIMEOUT, timedelta(days=left))
             raise AirflowFailException(
                 f"Geen besluit van het college over {period.label} binnen "
                 f"{config.approval.timeout_days:g} dagen na het concept ({concept['folder']}); "
@@ -137,7 +154,8 @@ class CollegeApprovalOperator(HITLOperator):
             until = dt.datetime.fromisoformat(deadline) if deadline else None
             left = (until - dt.datetime.now(dt.UTC)) if until else timedelta(
                 days=config.approval.reminder_after_days)
-            self._wait(context, stage, max(left, timedelta(seconds=1)))
+            self._wait(context, config, concept, period, stage,
+                       max(left, timedelta(seconds=1)))
         from wijkopvolging.delivery import concept_folder, record_college_decision
 
         record_college_decision(config, decision, run_id=context["run_id"],

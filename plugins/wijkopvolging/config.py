@@ -115,6 +115,9 @@ class ApprovalConfig:
     # Only `make run` reads this: it then approves the demo's concept itself, through
     # Airflow's API. A production configuration leaves it out; the DAG never approves.
     demo_approval: bool = False
+    # The Airflow role whose members may record the decision (and nobody else, admins
+    # included); include/config/airflow-roles.json defines it.
+    approver_role: str = "Secretariaat"
 
 
 @dataclass(frozen=True)
@@ -517,7 +520,8 @@ def _parse_documents(raw: Any, path: Path) -> DocumentsConfig:
     return DocumentsConfig(pdf=pdf, pdf_timeout_seconds=float(timeout))
 
 
-APPROVAL_KEYS = ("to", "reminder_after_days", "timeout_days", "demo_approval")
+APPROVAL_KEYS = ("to", "reminder_after_days", "timeout_days", "demo_approval",
+                 "approver_role")
 
 
 def _parse_approval(raw: Any, path: Path) -> ApprovalConfig:
@@ -536,8 +540,12 @@ def _parse_approval(raw: Any, path: Path) -> ApprovalConfig:
     demo = raw.get("demo_approval", False)
     if not isinstance(demo, bool):
         raise ConfigError(f"{path}: approval.demo_approval: expected true or false")
+    role = raw.get("approver_role", ApprovalConfig.approver_role)
+    if not isinstance(role, str) or not role.strip():
+        raise ConfigError(f"{path}: approval.approver_role: expected the name of an Airflow "
+                          f"role, e.g. {ApprovalConfig.approver_role}")
     return ApprovalConfig(to=_addresses(raw.get("to") or [], "approval.to", path),
-                          demo_approval=demo, **days)
+                          demo_approval=demo, approver_role=role.strip(), **days)
 
 
 def load_config(path: str | Path | None = None) -> Config:

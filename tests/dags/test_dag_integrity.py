@@ -89,6 +89,17 @@ def test_the_wijkraden_get_their_afschrift_only_after_approval_and_the_griffie(d
     assert not wijkraden.get_flat_relative_ids(upstream=False)  # the last step
 
 
+def test_the_approval_form_requires_no_field_that_an_outcome_may_not_need(dagbag):
+    # Which fields an answer needs depends on the outcome (an approval: date and kenmerk; a
+    # rejection: the reason), so the form may require none; check_answer refuses what is
+    # missing. Airflow's form marks a field required when its type does not allow null.
+    form = dagbag.get_dag("wijkopvolging_rapportage").get_task("college_approval").params
+    assert set(form) == {"besluitdatum", "kenmerk", "toelichting"}
+    for name in form:
+        assert "null" in form.get_param(name).schema["type"], name
+        assert form[name] is None, name
+
+
 def test_report_period_parameter_offers_recent_periods_by_their_dutch_names(dagbag):
     import jsonschema
 

@@ -35,6 +35,11 @@ AIRFLOW = str(Path(sys.executable).parent / "airflow")
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 REDIS_DB = 5  # a database number nothing else here uses; flushed when the test ends
 
+# The cluster's people, one per role (README: "Who may do what"). The admin only adds the
+# others; the tests act as ADMIN unless they say otherwise.
+ADMIN, OPERATOR, APPROVER, VIEWER = "admin", "beheer", "secretariaat", "lezer"
+PEOPLE = {OPERATOR: "Op", APPROVER: "Secretariaat", VIEWER: "Viewer"}
+
 # Each Airflow process costs ~10 s to start and the machine has two cores: be patient,
 # but bounded.
 START_TIMEOUT = 180
@@ -99,6 +104,10 @@ def _base_airflow_env(home: Path) -> dict[str, str]:
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         "PYTHONPATH": str(ROOT / "plugins"),
         "WIJKOPVOLGING_HOME": str(ROOT),
+        # As in production: users and roles in the metadata database (FAB), the approval
+        # assigned to the Secretariaat role (see the Makefile).
+        "AIRFLOW__CORE__AUTH_MANAGER": "wijkopvolging.auth_manager.WijkopvolgingAuthManager",
+        "AIRFLOW__FAB__CUSTOM_ROLES": (ROOT / "include/config/airflow-roles.json").read_text(),
     }
 
 
@@ -123,7 +132,8 @@ class AirflowCluster:
     def __post_init__(self) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
         self.jwt_secret = secrets.token_urlsafe(32)
-        self._token: str | None = None
+        self.passwords = {user: secrets.token_urlsafe(16) for user in (ADMIN, *PEOPLE)}
+        self._tokens: dict[str, str] = {}
         self._answers: dict[str, int] = {}  # run id -> approval answers sent
 
     # --- configuration
@@ -151,8 +161,6 @@ class AirflowCluster:
             "AIRFLOW__API__PORT": str(self.port),
             "AIRFLOW__API__BASE_URL": self.base_url,
             "AIRFLOW__API__WORKERS": "1",
-            # Tests only: any caller is admin, so /auth/token needs no password.
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
             # Runs come from the test (trigger, backfill), never from the clock: unpausing a
             # DAG must not add the latest period's scheduled run.
             "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
@@ -179,6 +187,25 @@ class AirflowCluster:
         result = self.airflow("db", "migrate")
         assert result.returncode == 0, f"airflow db migrate failed:\n{result.stdout[-3000:]}" \
                                        f"{result.stderr[-3000:]}"
+
+    def create_admin(self) -> None:
+        """The first user, as operations make it (docker-compose's airflow-init). Before the
+        api-server starts: both would set up FAB's roles at once."""
+        result = self.airflow("users", "create", "--username", ADMIN, "--role", "Admin",
+                              "--firstname", "Test", "--lastname", "Admin",
+                              "--email", "admin@example.invalid",
+                              "--password", self.passwords[ADMIN])
+        assert result.returncode == 0, f"airflow users create failed:\n{result.stdout[-3000:]}" \
+                                       f"{result.stderr[-3000:]}"
+
+    def add_people(self) -> None:
+        """One user per role (PEOPLE), added by the admin through FAB's REST API."""
+        for user, role in PEOPLE.items():
+            response = self.request("POST", "/auth/fab/v1/users", json={
+                "username": user, "email": f"{user}@example.invalid", "first_name": user,
+                "last_name": "Test", "roles": [{"name": role}],
+                "password": self.passwords[user]})
+            assert response.ok, f"user {user}: {response.status_code} {response.text[:500]}"
 
     # --- processes
 
@@ -257,17 +284,28 @@ class AirflowCluster:
 
     # --- REST API (v2)
 
-    def api(self, method: str, path: str, **kwargs):
+    def token(self, user: str) -> str:
+        """A REST API token for ``user``, by password (POST /auth/token), as a client gets one."""
         import requests
 
-        if self._token is None:
-            # SimpleAuthManager with all_admins: GET /auth/token hands out an admin token.
-            response = requests.get(f"{self.base_url}/auth/token", timeout=30)
-            response.raise_for_status()
-            self._token = response.json()["access_token"]
-        response = requests.request(method, f"{self.base_url}/api/v2{path}", timeout=60,
-                                    headers={"Authorization": f"Bearer {self._token}"},
-                                    **kwargs)
+        if user not in self._tokens:
+            response = requests.post(f"{self.base_url}/auth/token", timeout=30, json={
+                "username": user, "password": self.passwords[user]})
+            assert response.ok, f"token for {user}: {response.status_code} {response.text}"
+            self._tokens[user] = response.json()["access_token"]
+        return self._tokens[user]
+
+    def request(self, method: str, path: str, *, user: str = ADMIN, **kwargs):
+        """One request to the api-server as ``user``; the response, whatever its status."""
+        import requests
+
+        return requests.request(method, f"{self.base_url}{path}", timeout=60,
+                                headers={"Authorization": f"Bearer {self.token(user)}"},
+                                **kwargs)
+
+    def api(self, method: str, path: str, *, user: str = ADMIN, **kwargs):
+        """The REST API (v2) as ``user``; its JSON answer, or AssertionError on an error."""
+        response = self.request(method, f"/api/v2{path}", user=user, **kwargs)
         assert response.ok, f"{method} {path}: {response.status_code} {response.text[:2000]}"
         return response.json()
 
@@ -302,11 +340,12 @@ class AirflowCluster:
         self.api("PATCH", f"/dags/{dag_id}", json={"is_paused": paused})
 
     def trigger(self, dag_id: str, *, conf: dict | None = None,
-                logical_date: dt.datetime | None = None) -> str:
-        """Trigger a run through the REST API; returns its run id."""
+                logical_date: dt.datetime | None = None, user: str = ADMIN) -> str:
+        """Trigger a run through the REST API as ``user``; returns its run id."""
         body = {"logical_date": logical_date.isoformat() if logical_date else None,
                 "conf": conf or {}}
-        return self.api("POST", f"/dags/{dag_id}/dagRuns", json=body)["dag_run_id"]
+        return self.api("POST", f"/dags/{dag_id}/dagRuns", json=body,
+                        user=user)["dag_run_id"]
 
     def runs(self, dag_id: str) -> list[dict]:
         return self.api("GET", f"/dags/{dag_id}/dagRuns", params={"limit": 100})["dag_runs"]
@@ -337,11 +376,12 @@ class AirflowCluster:
         return waiting[0]
 
     def answer(self, dag_id: str, run_id: str, option: str, params: dict,
-               task_id: str = "college_approval") -> dict:
-        """PATCH the run's approval request, as the UI's Required actions view does."""
+               task_id: str = "college_approval", user: str = APPROVER) -> dict:
+        """PATCH the run's approval request as ``user`` (the secretariat by default), as
+        the UI's Required actions view does."""
         self._answers[run_id] = self._answers.get(run_id, 0) + 1
         return self.api("PATCH", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/"
-                                 f"-1/hitlDetails",
+                                 f"-1/hitlDetails", user=user,
                         json={"chosen_options": [option], "params_input": params})
 
     def approve_demo_requests(self, dag_id: str, run_ids: list[str]) -> None:
@@ -447,9 +487,11 @@ def started_airflow(tmp_path_factory) -> Iterator[AirflowCluster]:
         cluster = AirflowCluster(tmp_path_factory.mktemp("airflow-cluster"), database)
         try:
             cluster.migrate()
+            cluster.create_admin()
             cluster.start_api_server()
             cluster.start_dag_processor()
             cluster.wait_until_ready(("wijkopvolging_ingest", "wijkopvolging_rapportage"))
+            cluster.add_people()
             print(f"\n[airflow] cluster ready in {time.monotonic() - started:.0f} s "
                   f"(api-server {cluster.base_url}, database {database})")
             yield cluster

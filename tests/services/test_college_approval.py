@@ -3,8 +3,13 @@ dag-processor and a LocalExecutor scheduler on 127.0.0.1, a local SMTP server fo
 secretariat, the griffie and operations. Runs are triggered and answered through the
 REST API, as the secretariat's answer in the UI's Required actions view is sent.
 
-The tests run in file order on one project: a run that waits, an answer refused, an
-approval, a rejection, then a timeout with a short configured wait."""
+Who may answer is tested here too, on the same waiting run: only the secretariat (role
+Secretariaat); operations (Op) and the admin are refused, a reader (Viewer) cannot even
+start a run.
+
+The tests run in file order on one project: a run that waits, an answer refused, who may
+answer (ending with the secretariat's approval), what the approval delivers, a rejection,
+then a timeout with a short configured wait."""
 
 from __future__ import annotations
 
@@ -15,6 +20,8 @@ import zipfile
 
 import pytest
 
+from tests.services.airflow_processes import ADMIN, APPROVER, OPERATOR, VIEWER
+
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres]
 
 RAPPORTAGE = "wijkopvolging_rapportage"
@@ -23,10 +30,9 @@ PERIODE = "2026-09"
 SLUG = "2026-09_2026-10"
 GRIFFIE = "griffie@example.org"
 SECRETARIAAT = "secretariaat-college@example.org"
+KENMERK = "26bb004711"
 BEHEER = "beheer-wijkopvolging@example.org"
 CONCEPT_MARK = "CONCEPT – ter besluitvorming door het college"
-
-
 
 @pytest.fixture(scope="module")
 def inbox():
@@ -87,10 +93,21 @@ def waiting_request(cluster, run_id: str, timeout: float = 420) -> dict:
         time.sleep(1)
 
 
+def request_path(run_id: str) -> str:
+    return f"/dags/{RAPPORTAGE}/dagRuns/{run_id}/taskInstances/{TASK}/-1/hitlDetails"
+
+
+def answer_body(option: str, **fields) -> dict:
+    """What the UI's Required actions view sends; a field left empty is null."""
+    params = {"besluitdatum": None, "kenmerk": None, "toelichting": None, **fields}
+    return {"chosen_options": [option], "params_input": params}
+
+
 def answer(cluster, run_id: str, option: str, **fields) -> dict:
-    """Answer the run's approval request, as the UI's Required actions view does."""
-    params = {"besluitdatum": None, "kenmerk": "", "toelichting": "", **fields}
-    return cluster.answer(RAPPORTAGE, run_id, option, params, task_id=TASK)
+    """Answer the run's approval request as the secretariat does (Required actions)."""
+    return cluster.answer(RAPPORTAGE, run_id, option,
+                          answer_body(option, **fields)["params_input"], task_id=TASK,
+                          user=APPROVER)
 
 
 def succeeded(cluster, run_id: str) -> bool:
@@ -155,7 +172,8 @@ def ledger(project, channel: str) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def waiting_run(cluster):
-    run_id = cluster.trigger(RAPPORTAGE, conf={"periode": PERIODE})
+    """A re-issue started by operations (role Op), waiting for the college."""
+    run_id = cluster.trigger(RAPPORTAGE, conf={"periode": PERIODE}, user=OPERATOR)
     return run_id, waiting_request(cluster, run_id)
 
 
@@ -195,12 +213,42 @@ def test_an_approval_without_kenmerk_is_refused_and_the_run_keeps_waiting(
     assert mails_to(inbox, GRIFFIE) == [] and ledger(project, "college") == []
 
 
-def test_an_approval_through_the_rest_api_sends_the_final_set_once(
-        cluster, project, inbox, waiting_run):
+def test_only_the_secretariat_decides_operations_and_admin_are_refused_readers_cannot_start(
+        cluster, inbox, waiting_run):
     run_id, _request = waiting_run
+    approval = answer_body("Goedgekeurd", besluitdatum=decision_date().isoformat(),
+                           kenmerk=KENMERK, toelichting="Besluitenlijst college")
+    # Operations may start and clear runs, the admin may do anything else: neither may
+    # record the college's decision (the request is assigned to the role Secretariaat).
+    for user in (OPERATOR, ADMIN):
+        refused = cluster.request("PATCH", f"/api/v2{request_path(run_id)}", user=user,
+                                  json=approval)
+        assert refused.status_code == 403, (user, refused.status_code, refused.text)
+        assert "is not a respondent" in refused.text, user
+    # A reader may look, not act: no answer, no run.
+    assert cluster.request("PATCH", f"/api/v2{request_path(run_id)}", user=VIEWER,
+                           json=approval).status_code == 403
+    runs_before = len(cluster.runs(RAPPORTAGE))
+    started = cluster.request("POST", f"/api/v2/dags/{RAPPORTAGE}/dagRuns", user=VIEWER,
+                              json={"logical_date": None, "conf": {"periode": PERIODE}})
+    assert started.status_code == 403, started.text
+    assert len(cluster.runs(RAPPORTAGE)) == runs_before
+    request = cluster.api("GET", request_path(run_id), user=VIEWER)
+    assert request["response_received"] is False
+    assert request["assigned_users"] == [{"id": "role:Secretariaat", "name": "rol Secretariaat"}]
+    assert "de rol **Secretariaat**" in request["body"]
+    assert task_states(cluster, run_id)[TASK] == "awaiting_input"
+    # The secretariat's answer is taken (what it delivers: the next test).
+    taken = cluster.answer(RAPPORTAGE, run_id, "Goedgekeurd", approval["params_input"],
+                           task_id=TASK, user=APPROVER)
+    assert taken["responded_by"]["name"] == APPROVER
+    assert cluster.api("GET", request_path(run_id), user=VIEWER)["response_received"] is True
+
+
+def test_the_approval_through_the_rest_api_sends_the_final_set_once(
+        cluster, project, inbox, waiting_run):
+    run_id, _request = waiting_run  # approved by the secretariat in the test above
     decided = decision_date()
-    response = answer(cluster, run_id, "Goedgekeurd", besluitdatum=decided.isoformat(),
-                      kenmerk="26bb004711", toelichting="Besluitenlijst college")
     assert succeeded(cluster, run_id)
 
     drop = project.output_dir / SLUG
@@ -220,8 +268,7 @@ def test_an_approval_through_the_rest_api_sends_the_final_set_once(
     manifest = json.loads((drop / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["concept"] is False and manifest["letter_date"] == decided.isoformat()
     (decision,) = ledger(project, "college")
-    who = response["responded_by"]["name"]
-    assert decision["recipients"] == [who] and decision["kenmerk"] == "26bb004711"
+    assert decision["recipients"] == [APPROVER] and decision["kenmerk"] == KENMERK
     assert decision["subject"].startswith(f"goedgekeurd door het college op "
                                           f"{decided:%d-%m-%Y}, kenmerk 26bb004711")
     assert [row["kenmerk"] for row in ledger(project, "email")] == ["26bb004711"]

@@ -1,7 +1,7 @@
 """The trigger form of the report DAG as a person uses it: Playwright for Python driving
 Debian's Chromium (never a downloaded browser) against a running api-server. The operator
-picks a period by its Dutch name and the run carries it; a period that is not offered
-(typed into the JSON) is refused before any run exists."""
+logs in (role Op), picks a period by its Dutch name and the run carries it; a period that
+is not offered (typed into the JSON) is refused before any run exists."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import shutil
 import pytest
 
 from tests.conftest import require
+from tests.services.airflow_processes import OPERATOR
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres]
 
@@ -31,13 +32,26 @@ def browser():
             browser.close()
 
 
+def log_in(page, cluster, user: str, url: str) -> None:
+    """Open ``url`` as ``user``: Airflow sends a new visitor to its login form first."""
+    page.goto(url)
+    page.wait_for_url(lambda current: "/auth/login" in current)
+    page.fill("#username", user)
+    page.fill("#password", cluster.passwords[user])
+    page.locator("[type=submit]").click()
+    page.wait_for_url(lambda current: "/auth/login" not in current)
+
+
 @pytest.fixture
 def trigger_form(browser, airflow_cluster):
-    """The report DAG's page with the trigger form open, "unpause" unticked."""
+    """The report DAG's page with the trigger form open for operations, "unpause"
+    unticked. The runs it starts are deleted afterwards: no scheduler runs them here, and
+    a queued run would hold up the next module's runs (max_active_runs=1)."""
     cluster = airflow_cluster
+    before = {run["dag_run_id"] for run in manual_runs(cluster)}
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
-        page.goto(f"{cluster.base_url}/dags/{RAPPORTAGE}")
+        log_in(page, cluster, OPERATOR, f"{cluster.base_url}/dags/{RAPPORTAGE}")
         page.get_by_role("button", name="Trigger").first.click()
         page.get_by_text("Run Parameters").wait_for()
         unpause = page.get_by_role("checkbox", name=f"Unpause {RAPPORTAGE} on trigger")
@@ -46,6 +60,10 @@ def trigger_form(browser, airflow_cluster):
         yield page
     finally:
         page.close()
+        for run in manual_runs(cluster):
+            if run["dag_run_id"] not in before:
+                cluster.request("DELETE", f"/api/v2/dags/{RAPPORTAGE}/dagRuns/"
+                                          f"{run['dag_run_id']}")
 
 
 def manual_runs(cluster) -> list[dict]:

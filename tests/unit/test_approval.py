@@ -18,7 +18,9 @@ from wijkopvolging.approval import (
     REJECT,
     AnswerRefused,
     CollegeDecision,
+    approvers,
     check_answer,
+    may_answer,
 )
 from wijkopvolging.documents import render_letter, render_overview, write_overview_xlsx
 from wijkopvolging.documents.package import CONCEPT_MARK
@@ -135,3 +137,41 @@ def test_an_answer_must_choose_one_outcome():
     with pytest.raises(AnswerRefused, match="Kies één uitkomst"):
         check_answer(PERIOD, [], {}, responded_by="x", responded_at=RESPONDED_AT,
                      today=TODAY)
+
+
+# -- who may answer ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("user_id", "roles", "allowed"), [
+    pytest.param("7", {"Viewer", "Secretariaat"}, True, id="member-of-the-role"),
+    pytest.param("8", {"Op"}, False, id="operations"),
+    pytest.param("1", {"Admin"}, False, id="admin"),
+    pytest.param("9", set(), False, id="no-role"),
+])
+def test_only_members_of_the_assigned_role_may_answer(user_id, roles, allowed):
+    assigned = {assignee["id"] for assignee in approvers("Secretariaat")}
+    assert may_answer(assigned, user_id=user_id, roles=roles) is allowed
+
+
+def test_the_secretariat_sees_what_a_viewer_sees_and_may_only_answer_besides():
+    # FAB's edit right on DAGs is needed to answer a DAG's request; nothing to start,
+    # clear or configure. Fails after an upgrade whose Viewer role sees more: add that to
+    # include/config/airflow-roles.json too.
+    import json
+
+    from airflow.providers.fab.auth_manager.security_manager.override import (
+        FabAirflowSecurityManagerOverride,
+    )
+
+    from tests.conftest import ROOT
+
+    roles = json.loads((ROOT / "include/config/airflow-roles.json").read_text())
+    secretariaat = {(p["action"], p["resource"]) for p in roles["Secretariaat"]}
+    viewer = set(FabAirflowSecurityManagerOverride.VIEWER_PERMISSIONS)
+    assert secretariaat - viewer == {("can_edit", "DAGs"), ("can_edit", "HITL Detail"),
+                                     ("menu_access", "HITL Detail")}
+    assert viewer <= secretariaat
+
+
+def test_a_user_assigned_by_id_may_still_answer():
+    assert may_answer({"8"}, user_id="8", roles={"Op"})
+    assert not may_answer({"8"}, user_id="9", roles={"Op"})

@@ -111,6 +111,7 @@ approval:
   to: [secretariaat@example.org]
   reminder_after_days: 2
   timeout_days: 7.5
+  approver_role: Collegesecretariaat
 signalering:
   wijk_mt_address: "wijkmt.{slug}@example.org"
   wijk_mt: {Pernis: [wijkmanager.pernis@example.org]}
@@ -129,8 +130,9 @@ def test_every_section_becomes_a_frozen_typed_object(tmp_path):
     assert config.signalering.wijk_mt["Pernis"] == ("wijkmanager.pernis@example.org",)
     assert config.delivery.griffie == ("griffie@example.org",)
     assert (config.approval.to, config.approval.reminder_after_days,
-            config.approval.timeout_days, config.approval.demo_approval) == (
-        ("secretariaat@example.org",), 2.0, 7.5, False)
+            config.approval.timeout_days, config.approval.demo_approval,
+            config.approval.approver_role) == (
+        ("secretariaat@example.org",), 2.0, 7.5, False, "Collegesecretariaat")
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.settings.kenmerk = "X"  # type: ignore[misc]
     with pytest.raises(TypeError):
@@ -179,6 +181,9 @@ def _swap(old: str, new: str) -> str:
         pytest.param(_swap("timeout_days: 7.5", "timeout_days: nooit"),
                      "approval.timeout_days: expected a positive number of days",
                      id="approval-value"),
+        pytest.param(_swap("approver_role: Collegesecretariaat", "approver_role: ''"),
+                     "approval.approver_role: expected the name of an Airflow role",
+                     id="approval-role"),
         pytest.param(_swap("send_empty: false", "send_empty: soms"),
                      "signalering.send_empty: expected true or false", id="signalering-value"),
         pytest.param(_swap('wijk_mt_address: "wijkmt.{slug}@example.org"',
