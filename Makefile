@@ -75,11 +75,11 @@ $(AIRFLOW_HOME)/.migrated: requirements.lock plugins/wijkopvolging/auth_manager.
 run: $(PROD_STAMP) $(AIRFLOW_HOME)/.migrated
 	$(VENV)/bin/python scripts/run_pipeline.py $(if $(PERIOD),--period $(PERIOD))
 
-# Two workers on the two cores: each test module is one unit of work, and the tests on the
-# session's Airflow cluster share one worker (tests/conftest.py; docs/testing.md).
+# Two workers on the two cores, each test module one unit of work; each worker starts its
+# own Airflow cluster when one of its modules needs it (tests/conftest.py; docs/testing.md).
 # PYTEST_WORKERS=0 runs everything in this process.
 PYTEST_WORKERS ?= 2
-PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The whole suite (what CI runs), with the 25 slowest tests at the end.
 test: $(DEV_STAMP) $(AIRFLOW_HOME)/.migrated $(AXE)

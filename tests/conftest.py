@@ -88,28 +88,23 @@ def airflow_db(tmp_path) -> dict[str, str]:
 
 # ------------------------------------------------------------------ pytest-xdist
 
-# The slowest groups first, so a worker starts on each at once and the short modules fill
-# the gaps (run with --dist loadgroup --no-loadscope-reorder; see docs/testing.md).
-CLUSTER_GROUP = "airflow-cluster"
-BACKFILL_GROUP = "airflow-backfill"  # tests/services/test_backfill.py: a cluster of its own
-FIRST = (BACKFILL_GROUP, CLUSTER_GROUP, "tests/e2e/test_make_run.py")
+# `make test` runs two workers with --dist loadfile: each test module is one unit of work
+# (its module fixtures are built once), and each worker starts its own Airflow cluster the
+# first time one of its modules asks for it (a session fixture). The slowest modules go
+# first, so each worker starts on one at once and the short modules fill the gaps.
+SLOWEST_FIRST = (
+    "tests/services/test_backfill.py",
+    "tests/services/test_college_approval.py",
+    "tests/services/test_operator_reissue.py",
+    "tests/e2e/test_make_run.py",
+    "tests/services/test_celery_executor.py",
+)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups into the node ids
 def pytest_collection_modifyitems(config, items):
-    """Each module is one unit of work for pytest-xdist (its module fixtures are built
-    once). The tests on the session's Airflow cluster share one worker, so the cluster
-    starts once there; a module that names its own group (the backfill) gets a worker
-    and a cluster of its own, in parallel."""
-    def group(item) -> str:
-        return item.get_closest_marker("xdist_group").kwargs.get("name") or \
-            item.get_closest_marker("xdist_group").args[0]
+    """The slowest modules first (SLOWEST_FIRST), then the rest in collection order."""
+    def rank(item) -> int:
+        module = item.nodeid.split("::", 1)[0]
+        return SLOWEST_FIRST.index(module) if module in SLOWEST_FIRST else len(SLOWEST_FIRST)
 
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            name = (CLUSTER_GROUP if "airflow_cluster" in item.fixturenames
-                    else item.nodeid.split("::", 1)[0])
-            item.add_marker(pytest.mark.xdist_group(name))
-
-    items.sort(key=lambda item: FIRST.index(group(item)) if group(item) in FIRST
-               else len(FIRST))  # stable: the order within a rank is the collection's
+    items.sort(key=rank)  # stable: the order within a rank is the collection's

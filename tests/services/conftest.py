@@ -48,15 +48,6 @@ def closing_ingest_postgres(tmp_path_factory):
         yield template
 
 
-@pytest.fixture(scope="session")
-def reissues(tmp_path_factory, airflow_cluster, closing_ingest_postgres):
-    """The operator's re-issues of 2025-09 (before the warehouse's first ingest: refused)
-    and 2026-09 (the period that ingest closes), triggered through the REST API and run by
-    a LocalExecutor scheduler on a copy of the closing ingest. (project, period -> run id)"""
-    with closing_ingest_postgres.copy(tmp_path_factory.mktemp("reissue")) as project:
-        yield project, airflow_cluster.reissue(project, ["2025-09", "2026-09"])
-
-
 @pytest.fixture
 def postgres_url():
     """A SQLAlchemy URL into a fresh, uniquely named schema of the ``test`` database

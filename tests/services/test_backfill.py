@@ -19,10 +19,7 @@ import pytest
 
 from tests.projects import Project, postgres_project
 
-# Its own worker and cluster (tests/conftest.py): the six runs take as long as the other
-# cluster tests together.
-pytestmark = [pytest.mark.airflow, pytest.mark.postgres,
-              pytest.mark.xdist_group("airflow-backfill")]
+pytestmark = [pytest.mark.airflow, pytest.mark.postgres]
 
 RAPPORTAGE = "wijkopvolging_rapportage"
 YEAR = ("--from-date", "2025-01-01", "--to-date", "2025-12-31")

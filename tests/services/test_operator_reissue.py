@@ -1,7 +1,9 @@
-"""The operator's re-issue through the REST API of a running scheduler and api-server: a
-period the warehouse has no history of is refused with a Dutch message (the report code's
-own traceback stays out of the task log), an empty period gives documents with zeros, and
-a normal run's task logs name the period, the counts and where the documents are."""
+"""The operator's re-issue through the REST API of a running scheduler and api-server, as
+production runs it (Airflow's metadata on PostgreSQL, the LocalExecutor): a period the
+warehouse has no history of is refused with a Dutch message (the report code's own
+traceback stays out of the task log), an empty period gives documents with zeros, and a
+normal run is made by the scheduler, every task in a process of its own, and its task logs
+name the period, the counts and where the documents are."""
 
 from __future__ import annotations
 
@@ -28,6 +30,15 @@ def task_log(cluster, run_id: str, task_id: str) -> str:
 def task_states(cluster, run_id: str) -> dict[str, str]:
     instances = cluster.api("GET", f"/dags/{RAPPORTAGE}/dagRuns/{run_id}/taskInstances")
     return {ti["task_id"]: ti["state"] for ti in instances["task_instances"]}
+
+
+@pytest.fixture(scope="module")
+def reissues(tmp_path_factory, airflow_cluster, closing_ingest_postgres):
+    """The operator's re-issues of 2025-09 (before the warehouse's first ingest: refused)
+    and 2026-09 (the period it closes), triggered through the REST API and run by a
+    LocalExecutor scheduler on a copy of the closing ingest. (project, period -> run id)"""
+    with closing_ingest_postgres.copy(tmp_path_factory.mktemp("reissue")) as project:
+        yield project, airflow_cluster.reissue(project, ["2025-09", "2026-09"])
 
 
 @pytest.fixture(scope="module")
@@ -89,3 +100,31 @@ def test_an_empty_period_gives_documents_with_zeros(airflow_cluster, empty_perio
     assert "Er staan geen Vragen uit de Wijk in dit overzicht." in overview
     letter = "\n".join(p.text for p in Document(folder / "raadsinformatiebrief.docx").paragraphs)
     assert "in totaal 0 vragen en adviezen" in letter
+
+
+def test_report_triggered_through_the_rest_api_is_made_by_the_scheduler(
+        airflow_cluster, reissues):
+    project, runs = reissues
+    run = airflow_cluster.api("GET", f"/dags/{RAPPORTAGE}/dagRuns/{runs['2026-09']}")
+    assert run["state"] == "success"
+    assert run["run_type"] == "manual"
+    assert run["conf"] == {"periode": "2026-09"}
+
+    folder = project.output_dir / "2026-09_2026-10"
+    for name in ("raadsinformatiebrief.docx", "bijlage-overzicht.docx"):
+        assert (folder / name).stat().st_size > 0, f"{name} missing in {folder}"
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["period"] == "2026-09_2026-10"
+    assert manifest["items"] > 0
+
+
+def test_every_task_of_the_triggered_run_ran_on_the_local_executor(
+        airflow_cluster, reissues):
+    cluster, run_id = airflow_cluster, reissues[1]["2026-09"]
+    tasks = {task["task_id"] for task in cluster.api("GET", f"/dags/{RAPPORTAGE}/tasks")["tasks"]}
+    instances = cluster.api(
+        "GET", f"/dags/{RAPPORTAGE}/dagRuns/{run_id}/taskInstances")["task_instances"]
+    assert {"snapshot", "publication_gate", "timeliness", "documents"} <= tasks
+    assert {ti["task_id"] for ti in instances} == tasks
+    assert {ti["state"] for ti in instances} == {"success"}
+    assert all(ti["pid"] for ti in instances)  # a real process ran each one
