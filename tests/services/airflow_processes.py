@@ -33,7 +33,10 @@ from tests.projects import (  # noqa: F401 (the service tests import them from h
 
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
-REDIS_DB = 5  # a database number nothing else here uses; flushed when the test ends
+REDIS_DB = 5  # a database number nothing else here uses
+# Each cluster's broker keys carry its own prefix, so a worker of another test session (or
+# one left from an interrupted run) can never take this cluster's tasks, and cleaning up
+# removes this cluster's keys only.
 
 # The cluster's people, one per role (README: "Who may do what"). The admin only adds the
 # others; the tests act as ADMIN unless they say otherwise.
@@ -70,11 +73,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def flush_redis_db(db: int = REDIS_DB) -> None:
+def delete_redis_keys(prefix: str, db: int = REDIS_DB) -> None:
+    """Remove the broker keys that start with ``prefix`` (one cluster's)."""
     import redis
 
     with closing(redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db)) as client:
-        client.flushdb()
+        for key in client.scan_iter(match=f"{prefix}*"):
+            client.delete(key)
 
 
 def tail(path: Path, lines: int = 40) -> str:
@@ -132,6 +137,7 @@ class AirflowCluster:
     def __post_init__(self) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
         self.jwt_secret = secrets.token_urlsafe(32)
+        self.redis_prefix = f"wijk-{secrets.token_hex(4)}-"
         self.passwords = {user: secrets.token_urlsafe(16) for user in (ADMIN, *PEOPLE)}
         self._tokens: dict[str, str] = {}
         self._answers: dict[str, int] = {}  # run id -> approval answers sent
@@ -170,6 +176,7 @@ class AirflowCluster:
             # 30 s (each parse costs CPU the two cores need for the runs under test).
             "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "3600",
             "AIRFLOW__CELERY__BROKER_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}",
+            "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__GLOBAL_KEYPREFIX": self.redis_prefix,
             # The driver named: SQLAlchemy 2.1 defaults postgresql:// to psycopg 3.
             "AIRFLOW__CELERY__RESULT_BACKEND": postgres_url(self.database,
                                                             "db+postgresql+psycopg2"),

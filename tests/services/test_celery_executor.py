@@ -13,7 +13,7 @@ from importlib import metadata
 import pytest
 
 from tests.projects import ingest_moment, postgres_project
-from tests.services.airflow_processes import flush_redis_db, require_redis
+from tests.services.airflow_processes import delete_redis_keys, require_redis
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres]
 
@@ -56,7 +56,7 @@ def celery_run(tmp_path_factory, airflow_cluster):
                 finally:
                     cluster.set_paused(INGEST, True)
         finally:
-            flush_redis_db()
+            delete_redis_keys(cluster.redis_prefix)
         print(f"\n[airflow] ingest on the Celery worker done in "
               f"{time.monotonic() - started:.0f} s")
         yield run_id, project, (cluster.home / "celery-worker.log").read_text(errors="replace")

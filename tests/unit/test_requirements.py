@@ -55,7 +55,10 @@ def clone(tmp_path):
     """The Makefile and the locks in a folder, as on a fresh clone, with a venv whose
     uv, python, airflow and ruff (and npm, which `make test` finds first on the venv's
     PATH) only write down how they were called."""
-    for name in ("Makefile", "requirements.lock", "requirements-dev.lock"):
+    for name in ("Makefile", "requirements.lock", "requirements-dev.lock",
+                 # what the Airflow home's set-up depends on (the auth manager and its roles)
+                 "plugins/wijkopvolging/auth_manager.py", "include/config/airflow-roles.json"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, tmp_path / name)
     bin_dir = tmp_path / ".venv" / "bin"
     bin_dir.mkdir(parents=True)
