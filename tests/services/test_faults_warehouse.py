@@ -42,8 +42,9 @@ def project(request, tmp_path):
 
 def _ingest_in_process(project, run_id: str, barrier, results) -> None:
     """One ingest's steps for every source, started together with the other ingest; the
-    loads wait for each other, so they meet in the warehouse (the worst moment: without
-    the per-source lock both would write the same day's versions)."""
+    loads wait for each other, so they meet in the warehouse: the worst moment, where
+    only the per-source lock (PostgreSQL) or SQLite's wait for its write lock keeps both
+    from writing the same day's versions."""
     from wijkopvolging.ingest import (
         extract_source,
         load_source,

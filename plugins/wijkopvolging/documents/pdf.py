@@ -41,8 +41,8 @@ CONVERT_TO = "pdf:writer_pdf_Export:" + json.dumps(PDF_EXPORT_OPTIONS, separator
 # A set goes out whole (Word and PDF) or not at all: the ledger compares the Word files
 # only, so PDFs made later would never follow a set delivered without them.
 NOT_DELIVERED = (
-    "er is niets geleverd (een set gaat alleen compleet, met PDF's, naar de griffie). Start "
-    "de taak opnieuw zodra LibreOffice werkt, of zet documents.pdf op false (of "
+    "er is niets geleverd: een set gaat alleen compleet, met PDF's, de deur uit. Start de "
+    "taak opnieuw zodra LibreOffice werkt, of zet documents.pdf op false (of "
     "WIJKOPVOLGING_PDF=false) om de Word-documenten zonder PDF's te leveren")
 
 
