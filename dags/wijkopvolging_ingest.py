@@ -12,7 +12,7 @@ Configuration: `include/config/wijkopvolging.yaml` (or `WIJKOPVOLGING_CONFIG`).
 
 from __future__ import annotations
 
-from airflow.sdk import CronDataIntervalTimetable, dag, task
+from airflow.sdk import CronDataIntervalTimetable, dag, task, task_group
 
 from wijkopvolging.airflow_support import (
     RETRY_WITH_BACKOFF,
@@ -91,9 +91,14 @@ def wijkopvolging_ingest():
             return log_outcome("steward_report", write_ingest_report(
                 load_settings(), run_id=run_id, data_interval_end=data_interval_end))
 
-    extracted = extract.expand(source_name=list_sources())
-    loaded = load.expand(validated=validate.expand(extracted=extracted))
-    steward_report(loaded)
+    # One mapped group per source: its validate and load wait for its own extract only,
+    # so a source that is down (or refused) stops its own steps, not the others' loads.
+    @task_group(group_id="bron", prefix_group_id=False)
+    def one_source(source_name: str):
+        """Extract, validate and load one source."""
+        return load(validate(extract(source_name)))
+
+    steward_report(one_source.expand(source_name=list_sources()))
 
 
 wijkopvolging_ingest()

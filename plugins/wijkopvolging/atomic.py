@@ -1,16 +1,46 @@
 """Atomic files: a reader (the griffie, a file share, a retry) sees a file's old content
 or all of its new content, never a part. Everything is written under a temporary name in
-the same folder and renamed into place with ``os.replace``.
+the same folder and renamed into place with ``os.replace``; a set of files is copied
+complete under temporary names before the first is renamed (``place_files``).
+
+Every file the pipeline delivers is written here, so a full file system is reported here
+too: ``OutputFolderFull`` names the folder, and what was there before stays as it was.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from wijkopvolging.errors import ExpectedError
+
 TEMP_MARK = ".tmp-"
+
+
+class OutputFolderFull(ExpectedError):
+    """The file system of an output folder is full: a person must make room first."""
+
+
+@contextmanager
+def _room_in(folder: Path) -> Iterator[None]:
+    """Turn "no space left" while writing into ``folder`` into ``OutputFolderFull``."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        try:
+            free = f"{shutil.disk_usage(folder).free / 1e6:.1f} MB vrij"
+        except OSError:
+            free = "vrije ruimte onbekend"
+        raise OutputFolderFull(
+            f"geen ruimte meer in {folder}: het bestandssysteem is vol ({free}). Maak daar "
+            "ruimte vrij en start de taak opnieuw; wat er al stond, is ongewijzigd") from None
 
 
 def _temporary_name(path: Path) -> Path:
@@ -26,7 +56,7 @@ def write_atomic(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = _temporary_name(path)
     try:
-        with temporary.open("wb") as out:
+        with _room_in(path.parent), temporary.open("wb") as out:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
@@ -38,17 +68,29 @@ def write_atomic(path: Path, data: bytes) -> Path:
 
 def place_file(source: Path, target: Path) -> Path:
     """Copy ``source`` to ``target`` atomically (temporary copy, then rename)."""
-    target = Path(target)
-    temporary = _temporary_name(target)
+    place_files([(source, target)])
+    return Path(target)
+
+
+def place_files(pairs: Iterable[tuple[Path, Path]]) -> None:
+    """Copy each source to its target: every copy complete under a temporary name first,
+    then renamed into place in the order given. A copy that fails (a full disk) leaves
+    every target as it was, so a set is never half replaced."""
+    staged: list[tuple[Path, Path]] = []
     try:
-        with Path(source).open("rb") as src, temporary.open("wb") as out:
-            shutil.copyfileobj(src, out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
+        for source, target in pairs:
+            target = Path(target)
+            staged.append((_temporary_name(target), target))
+            with _room_in(target.parent), Path(source).open("rb") as src, \
+                    staged[-1][0].open("wb") as out:
+                shutil.copyfileobj(src, out)
+                out.flush()
+                os.fsync(out.fileno())
+        for temporary, target in staged:  # renames need no room
+            os.replace(temporary, target)
     finally:
-        temporary.unlink(missing_ok=True)
-    return target
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
 
 
 def sweep_temporary_files(folder: Path) -> None:

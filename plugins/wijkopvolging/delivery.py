@@ -52,6 +52,7 @@ from wijkopvolging.atomic import (  # noqa: F401 (part of delivery's interface)
     TEMP_MARK,
     file_sha256,
     place_file,
+    place_files,
     sweep_temporary_files,
     write_atomic,
 )
@@ -101,21 +102,21 @@ def publish_set(source: Path, target: Path) -> dict:
         previous = set(json.loads((target / MANIFEST).read_text(encoding="utf-8"))["files"])
     except (FileNotFoundError, KeyError, ValueError):
         previous = set()
-    for name in manifest["files"]:
-        place_file(source / name, target / name)
-    for name in sorted(previous - set(manifest["files"])):
-        (target / name).unlink(missing_ok=True)
     # Open data, web page, afschriften: beside the set, in sub-folders, not mailed.
     publications = manifest.get("publications", {})
     for name in publications:
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         sweep_temporary_files((target / name).parent)
-        place_file(source / name, target / name)
+    # Every file copied before the first is renamed, the manifest last: a full disk
+    # leaves the set that was there whole.
+    place_files((source / name, target / name)
+                for name in [*manifest["files"], *publications, MANIFEST])
+    for name in sorted(previous - set(manifest["files"])):
+        (target / name).unlink(missing_ok=True)
     for folder in {Path(n).parent for n in publications} - {Path(".")}:
         for stale in (target / folder).iterdir():  # e.g. a wijk without items this time
             if stale.is_file() and str(stale.relative_to(target)) not in publications:
                 stale.unlink()
-    place_file(source / MANIFEST, target / MANIFEST)
     return manifest
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from pathlib import Path
 
 from wijkopvolging.config import Config
@@ -15,6 +16,8 @@ from wijkopvolging.model import ERROR, WARNING
 from wijkopvolging.periods import AMSTERDAM
 from wijkopvolging.sources.mapping import EXTRACT_RULES
 from wijkopvolging.warehouse import open_warehouse
+
+log = logging.getLogger(__name__)
 
 
 def run_folder(output_dir: Path, as_of: dt.datetime) -> Path:
@@ -81,11 +84,22 @@ def load_source(config: Config, source_name: str, *, run_id: str,
                 data_interval_end: dt.datetime, finished_at: dt.datetime | None = None) -> dict:
     """Load the records without error findings as new item versions; reconcile counts.
 
+    The versions, the run's counts and the clearing of its staging commit together, so
+    a load cut off anywhere (a dropped connection, a killed worker) leaves nothing and its
+    retry loads everything once. A load run again after it finished (its task retried or
+    cleared) finds the staging cleared and the run recorded: it returns the recorded
+    counts instead of loading an empty extract, which would delete every item of the
+    source.
+
     Raises ``ReconciliationError`` when extracted != loaded + quarantined.
     """
     source = config.source(source_name)
     with open_warehouse(config.warehouse_url) as warehouse:
         items = warehouse.read_staging(run_id, source_name)
+        if items.empty:
+            done = _recorded_load(warehouse, run_id, source_name)
+            if done is not None:
+                return done
         findings = warehouse.findings_of_run(run_id)
         findings = findings[findings["source"] == source_name]
         errors = findings[findings["severity"] == ERROR]
@@ -93,18 +107,34 @@ def load_source(config: Config, source_name: str, *, run_id: str,
         valid = items[~items["row_no"].isin(bad_rows)]
         # Quarantined records keep their last good version instead of being deleted.
         keep = set(items.loc[items["row_no"].isin(bad_rows), "item_id"].dropna())
-        counts = warehouse.load_versions(run_id, source_name, data_interval_end, valid,
-                                         full_extract=source.full_extract, keep_ids=keep)
-        warehouse.record_ingest_run(
-            run_id, source_name, data_interval_end,
-            extracted=len(items), loaded=len(valid), quarantined=len(bad_rows),
-            warnings=int((findings["severity"] == WARNING).sum()),
-            new=counts["new"], changed=counts["changed"], deleted=counts["deleted"],
-            finished_at=finished_at or data_interval_end,
-        )
-        warehouse.clear_staging(run_id, source_name)
+        with warehouse.transaction():
+            counts = warehouse.load_versions(run_id, source_name, data_interval_end, valid,
+                                             full_extract=source.full_extract, keep_ids=keep)
+            warehouse.record_ingest_run(
+                run_id, source_name, data_interval_end,
+                extracted=len(items), loaded=len(valid), quarantined=len(bad_rows),
+                warnings=int((findings["severity"] == WARNING).sum()),
+                new=counts["new"], changed=counts["changed"], deleted=counts["deleted"],
+                finished_at=finished_at or data_interval_end,
+            )
+            warehouse.clear_staging(run_id, source_name)
     return {"source": source_name, "extracted": len(items), "loaded": len(valid),
             "quarantined": len(bad_rows), **counts}
+
+
+def _recorded_load(warehouse, run_id: str, source_name: str) -> dict | None:
+    """The counts of this run's finished load of the source, when it read any records
+    (an empty extract may simply be loaded again: that changes nothing)."""
+    runs = warehouse.runs_of(run_id)
+    recorded = runs[(runs["source"] == source_name) & (runs["extracted"] > 0)]
+    if recorded.empty:
+        return None
+    row = recorded.iloc[0]
+    log.warning("bron %s is in run %s al geladen (%d records, %s); niets opnieuw geladen",
+                source_name, run_id, row["extracted"], f"{row['finished_at']:%d-%m-%Y %H:%M}")
+    return {"source": source_name, "already_loaded": True,
+            **{key: int(row[key]) for key in ("extracted", "loaded", "quarantined", "new",
+                                             "changed", "deleted")}}
 
 
 def write_ingest_report(config: Config, *, run_id: str, data_interval_end: dt.datetime) -> dict:

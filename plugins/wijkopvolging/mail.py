@@ -18,6 +18,11 @@ class MailNotSent(RuntimeError):
     error for the person who must act: the task's retries try again."""
 
 
+class RecipientRefused(MailNotSent):
+    """The server is there but refused the recipient (a 5xx or 4xx to RCPT TO, such as
+    550 for an unknown mailbox): mail to others may still go out."""
+
+
 @dataclass(frozen=True)
 class Mail:
     """One e-mail, complete but not sent."""
@@ -44,7 +49,8 @@ def smtp_connection_configured(conn_id: str) -> bool:
 
 def send_mail(mail: Mail, conn_id: str) -> None:
     """Send ``mail`` through the Airflow SMTP connection ``conn_id``; a server that cannot
-    be reached or refuses the message raises ``MailNotSent``."""
+    be reached or refuses the message raises ``MailNotSent``, one that refuses every
+    recipient ``RecipientRefused``."""
     import smtplib
 
     from airflow.providers.smtp.hooks.smtp import SmtpHook
@@ -55,7 +61,16 @@ def send_mail(mail: Mail, conn_id: str) -> None:
                 to=list(mail.to), from_email=mail.from_email, subject=mail.subject,
                 html_content=mail.html, files=[str(p) for p in mail.attachments],
                 custom_headers=dict(mail.headers))
+    except smtplib.SMTPRecipientsRefused as exc:
+        refusals = "; ".join(f"{address}: {code} {_text(reason)}"
+                             for address, (code, reason) in exc.recipients.items())
+        raise RecipientRefused(
+            f"SMTP-verbinding {conn_id!r}: de server weigerde {refusals}") from exc
     except (OSError, smtplib.SMTPException) as exc:
         raise MailNotSent(
             f"SMTP connection {conn_id!r}: could not send the e-mail to "
             f"{', '.join(mail.to)} ({type(exc).__name__}: {exc})") from exc
+
+
+def _text(reason: bytes | str) -> str:
+    return reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)

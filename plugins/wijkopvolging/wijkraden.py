@@ -9,6 +9,11 @@ the drop folder is sent, so an afschrift of a set held back from the griffie is 
 DAG calls this after the college approved and the set went to the griffie (the concept
 has no afschriften).
 Without the SMTP connection nothing is sent and the log says where the files are.
+
+A recipient the mail server refuses (550: no such mailbox) does not stop the others: they
+are sent and recorded, and the task then fails naming each refused wijk and address, so
+Airflow retries it as it retries a mail server that is down; the retry sends only what
+the ledger does not have yet. A server that cannot be reached stops the loop at once.
 """
 
 from __future__ import annotations
@@ -46,7 +51,13 @@ def deliver_afschriften(config, period, *, run_id: str,
     from wijkopvolging.delivery import period_folder
     from wijkopvolging.documents.afschrift import MANIFEST, afschrift_folder
     from wijkopvolging.labels import format_date_nl
-    from wijkopvolging.mail import Mail, send_mail, smtp_connection_configured
+    from wijkopvolging.mail import (
+        Mail,
+        MailNotSent,
+        RecipientRefused,
+        send_mail,
+        smtp_connection_configured,
+    )
     from wijkopvolging.warehouse import open_warehouse
 
     folder = afschrift_folder(period_folder(config, period))
@@ -66,6 +77,7 @@ def deliver_afschriften(config, period, *, run_id: str,
 
     ledger_key = f"wijkraden/{period.slug}"
     sent = unchanged = skipped = 0
+    refused: list[str] = []
     with open_warehouse(config.warehouse_url) as warehouse:
         for entry in manifest["afschriften"]:
             to = afschrift_addresses(config.wijkraden, entry["wijk"], entry["slug"])
@@ -101,13 +113,25 @@ def deliver_afschriften(config, period, *, run_id: str,
                 headers={"X-Wijkopvolging-Periode": period.slug,
                          "X-Wijkopvolging-Wijk": entry["slug"]},
             )
-            send_mail(mail, conn_id)
+            try:
+                send_mail(mail, conn_id)
+            except RecipientRefused as exc:
+                refused.append(f"{entry['wijk']} ({exc})")
+                log.error("afschrift voor wijk %s niet verstuurd: %s", entry["wijk"], exc)
+                continue
             warehouse.record_delivery(
                 period_slug=ledger_key, channel=channel, delivered_at=dt.datetime.now(dt.UTC),
                 run_id=run_id, recipients=mail.to, subject=subject,
                 kenmerk=manifest["kenmerk"], revised=revised, content_sha256=content,
                 files=entry["files"])
             sent += 1
+    if refused:
+        raise MailNotSent(
+            f"{len(refused)} afschrift(en) niet verstuurd, de mailserver weigerde de "
+            f"ontvanger: {'; '.join(refused)}. De {sent} andere zijn verstuurd en vastgelegd "
+            f"({unchanged} waren al eerder verstuurd). De taak probeert het opnieuw en stuurt "
+            "dan alleen de geweigerde; klopt een adres niet, verbeter het dan in "
+            "wijkraden.afschrift (of afschrift_address) en wis de taak (Clear).")
     return {"period": period.slug, "sent": sent, "unchanged": unchanged, "skipped": skipped,
             "folder": str(folder)}
 

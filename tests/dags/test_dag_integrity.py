@@ -77,6 +77,21 @@ def test_tasks_that_touch_sources_or_smtp_retry_at_least_twice_with_backoff(dagb
         assert task.retry_exponential_backoff, (dag_id, task_id)
 
 
+def test_a_failing_source_stops_only_its_own_validate_and_load(dagbag):
+    """Mapped over one group per source, each validate and load waits for the extract of
+    its own source only. Mapped one after the other without the group, every validate
+    would wait for every extract, and one source that is down would stop all loads
+    (docs/reliability.md)."""
+    dag = dagbag.get_dag("wijkopvolging_ingest")
+    steps = [dag.get_task(task_id) for task_id in ("extract", "validate", "load")]
+    groups = {step.task_id: step.get_closest_mapped_task_group() for step in steps}
+    assert None not in groups.values(), groups
+    assert len({group.group_id for group in groups.values()}) == 1
+    assert dag.get_task("validate").upstream_task_ids == {"extract"}
+    assert dag.get_task("load").upstream_task_ids == {"validate"}
+    assert dag.get_task("steward_report").upstream_task_ids == {"load"}
+
+
 def test_the_wijkraden_get_their_afschrift_only_after_approval_and_the_griffie(dagbag):
     dag = dagbag.get_dag("wijkopvolging_rapportage")
     wijkraden = dag.get_task("deliver_wijkraden")

@@ -260,16 +260,32 @@ class AirflowCluster:
     def start_dag_processor(self) -> None:
         self.start("dag-processor", "dag-processor")
 
-    @contextmanager
-    def scheduler(self, executor: str, project: Project) -> Iterator[None]:
-        """A scheduler with ``executor``; its tasks work on ``project``. Stopped after."""
+    def start_scheduler(self, executor: str, project: Project,
+                        env: dict[str, str] | None = None) -> Process:
+        """Start a scheduler with ``executor``; its tasks work on ``project``; ``env``
+        adds settings."""
         # The log server would listen on every interface; task logs are local files here.
-        self.start("scheduler", "scheduler", "--skip-serve-logs",
-                   env={**project.env, "AIRFLOW__CORE__EXECUTOR": executor})
+        return self.start("scheduler", "scheduler", "--skip-serve-logs",
+                          env={**project.env, "AIRFLOW__CORE__EXECUTOR": executor,
+                               **(env or {})})
+
+    @contextmanager
+    def scheduler(self, executor: str, project: Project,
+                  env: dict[str, str] | None = None) -> Iterator[None]:
+        """A scheduler with ``executor``; its tasks work on ``project``. Stopped after
+        (the one running then, when the block started it again)."""
+        self.start_scheduler(executor, project, env)
         try:
             yield
         finally:
             self.stop("scheduler")
+
+    def kill(self, name: str) -> None:
+        """SIGKILL a process and everything it started (its process group) at once, as
+        when its machine or container dies: nothing of it can clean up."""
+        process = self.processes.pop(name)
+        os.killpg(process.popen.pid, signal.SIGKILL)
+        process.popen.wait(timeout=STOP_TIMEOUT)
 
     @contextmanager
     def celery_worker(self, project: Project, concurrency: int = 2) -> Iterator[None]:

@@ -78,6 +78,14 @@ class Inbox:
     port: int
     messages: list = field(default_factory=list)  # email.message.EmailMessage
     envelopes: list = field(default_factory=list)  # (mail_from, [rcpt_tos])
+    refused: set = field(default_factory=set)  # addresses answered 550 at RCPT TO
+
+    async def handle_RCPT(self, server, session, envelope, address,  # noqa: N802
+                          rcpt_options):
+        if address in self.refused:
+            return f"550 5.1.1 <{address}>: mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
@@ -100,13 +108,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_smtp_server():
-    """An aiosmtpd server on 127.0.0.1 and a free port, collecting every mail."""
+def running_smtp_server(inbox: Inbox | None = None):
+    """An aiosmtpd server on 127.0.0.1 and a free port, collecting every mail in
+    ``inbox`` (default: a new ``Inbox``; a subclass may answer otherwise)."""
     try:
         from aiosmtpd.controller import Controller
     except ImportError:
         require(False, "aiosmtpd is not installed (it is in requirements-dev.lock)")
-    inbox = Inbox("127.0.0.1", free_port())
+    inbox = inbox or Inbox("127.0.0.1", free_port())
     controller = Controller(inbox, hostname=inbox.host, port=inbox.port)
     controller.start()
     try:

@@ -118,7 +118,7 @@ def test_an_api_that_stays_down_fails_after_a_bounded_number_of_tries(api, sleep
     with pytest.raises(SourceUnavailable) as error:
         read(api, sleeps, retries=2)
     assert not isinstance(error.value, ExpectedError)  # the task's retries try again later
-    assert "failed 3 times (last: 503" in str(error.value)
+    assert "mislukt na 3 pogingen (laatste: 503" in str(error.value)
     assert sleeps == [0.5, 1.0]
 
 
@@ -160,8 +160,9 @@ def test_a_server_that_cannot_be_reached_fails_with_the_connection_error_named(s
     with pytest.raises(SourceUnavailable) as error:
         client.get_json(client.url("zaken"))
     message = str(error.value)
-    assert "'zgw_zaken'" in message and "failed 4 times (last: ConnectionError)" in message
-    assert "try again later" in message
+    assert "'zgw_zaken'" in message and "mislukt na 4 pogingen (laatste: ConnectionError)" \
+        in message
+    assert "probeert het later opnieuw" in message
     assert sleeps == [0.5, 1.0, 2.0]
     assert client.requests == 4
 

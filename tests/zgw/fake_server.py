@@ -5,7 +5,8 @@ einddatum__isnull), GET /zaken/{uuid}/zaakeigenschappen and GET /statussen?zaak=
 the ZGW JWT (HS256) on every request, and validates every body it sends against the
 published schema (``spec.py``); a body that breaks the schema is recorded in
 ``schema_errors`` (the tests assert it stays empty). ``fail_next`` injects 429/5xx
-answers, slow ones and ``Retry-After``.
+answers, slow ones and ``Retry-After``; ``cut_next`` sends answers whose body stops
+half-way (the connection closes before the promised ``Content-Length``).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class FakeZakenApi:
         self.claims: list[dict[str, Any]] = []
         self.schema_errors: list[str] = []
         self._failures: list[tuple[str, int, str | None, float]] = []
+        self._cuts: list[str] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -83,6 +85,12 @@ class FakeZakenApi:
         than the client's timeout makes the client time out)."""
         with self._lock:
             self._failures.extend([(path_contains, status, retry_after, delay)] * times)
+
+    def cut_next(self, path_contains: str, times: int = 1) -> None:
+        """The next ``times`` answers to requests whose path+query contains the text send
+        their headers and half of their body, then close the connection."""
+        with self._lock:
+            self._cuts.extend([path_contains] * times)
 
     # -- data ------------------------------------------------------------------------------
     def add_zaak(self, identificatie: str, *, zaaktype: str = ZAAKTYPE_VRAAG,
@@ -143,6 +151,10 @@ class FakeZakenApi:
             failure = next((f for f in self._failures if f[0] in handler.path), None)
             if failure:
                 self._failures.remove(failure)
+            cut = next((c for c in self._cuts if c in handler.path), None)
+            if cut:
+                self._cuts.remove(cut)
+        handler.cut_body = bool(cut)
         if failure:
             _, status, retry_after, delay = failure
             if delay:
@@ -237,4 +249,8 @@ class FakeZakenApi:
         for name, value in (headers or {}).items():
             handler.send_header(name, value)
         handler.end_headers()
+        if getattr(handler, "cut_body", False):
+            handler.wfile.write(data[:len(data) // 2])
+            handler.close_connection = True
+            return
         handler.wfile.write(data)

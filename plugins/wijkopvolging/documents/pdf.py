@@ -38,8 +38,17 @@ PDF_EXPORT_OPTIONS = {
 CONVERT_TO = "pdf:writer_pdf_Export:" + json.dumps(PDF_EXPORT_OPTIONS, separators=(",", ":"))
 
 
+# A set goes out whole (Word and PDF) or not at all: the ledger compares the Word files
+# only, so PDFs made later would never follow a set delivered without them.
+NOT_DELIVERED = (
+    "er is niets geleverd: een set gaat alleen compleet, met PDF's, de deur uit. Start de "
+    "taak opnieuw zodra LibreOffice werkt, of zet documents.pdf op false (of "
+    "WIJKOPVOLGING_PDF=false) om de Word-documenten zonder PDF's te leveren")
+
+
 class PdfConversionError(RuntimeError):
-    """LibreOffice ran but did not produce every PDF it was asked for."""
+    """LibreOffice hung, crashed or left a PDF out. Not an expected error: a retry may
+    well succeed; the message says what to do if it does not."""
 
 
 def soffice_path() -> str | None:
@@ -81,7 +90,8 @@ def convert_to_pdf(
             *map(str, sources),
         ]
         # Own process group: on a timeout the whole LibreOffice tree is stopped, not
-        # only the soffice wrapper script.
+        # only the soffice wrapper script; and whatever of it outlives the wrapper (a
+        # crashed wrapper leaves soffice.bin behind) is stopped before its profile goes.
         process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             start_new_session=True,
@@ -89,18 +99,29 @@ def convert_to_pdf(
         try:
             stdout, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            _stop_group(process.pid)
             process.communicate()
             raise PdfConversionError(
-                f"LibreOffice did not finish converting {len(sources)} document(s) within "
-                f"{timeout:.0f} s; try again, or convert fewer documents at once"
+                f"LibreOffice was niet binnen {timeout:g} s klaar met {len(sources)} "
+                f"document(en) (documents.pdf_timeout_seconds) en is gestopt; {NOT_DELIVERED}"
             ) from None
+        finally:
+            _stop_group(process.pid)
 
     missing = [t.name for t in targets if not t.is_file() or t.stat().st_size == 0]
     if process.returncode != 0 or missing:
         raise PdfConversionError(
-            f"LibreOffice (exit {process.returncode}) did not make "
-            f"{', '.join(missing) or 'all PDFs'} in {outdir}: {(stderr or stdout).strip()[-800:]}"
+            f"LibreOffice stopte met code {process.returncode} en maakte "
+            f"{', '.join(missing) or 'alle PDF’s'} niet in {outdir} "
+            f"({(stderr or stdout).strip()[-800:]}); {NOT_DELIVERED}"
         )
     log.info("converted %d document(s) to PDF in %s", len(targets), outdir)
     return targets
+
+
+def _stop_group(pgid: int) -> None:
+    """Kill every process left in LibreOffice's process group (none: nothing to do)."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass

@@ -30,9 +30,11 @@ since the watermark, each minus ``overlap_days`` for late or backdated registrat
 first run, or ``incremental: false``, reads every zaak of the zaaktypen. Such a source is
 not a full extract (``full_extract: false``): a zaak deleted in the case system is not seen.
 
-Timeouts, connection errors, 429 and 5xx are retried (tenacity) with exponential backoff or
-the server's ``Retry-After``, a bounded number of times; 401/403 raise
-``SourceAccessDenied`` naming the Airflow connection.
+Timeouts (``timeout_seconds`` per answer), connection errors, answers cut short, 429 and 5xx
+are retried (tenacity) with exponential backoff or the server's ``Retry-After``, a bounded
+number of times (``retries``); then ``SourceUnavailable`` names the source and the last
+cause, and the task's own retries take over. 401/403 raise ``SourceAccessDenied`` naming
+the Airflow connection.
 """
 
 from __future__ import annotations
@@ -133,9 +135,9 @@ class ZakenClient:
         return urljoin(self.connection.base_url.rstrip("/") + "/", path.lstrip("/"))
 
     def _who(self) -> str:
-        via = (f"Airflow connection {self.connection.conn_id!r}" if self.connection.conn_id
-               else "the configured connection")
-        return f"source {self.source_name!r} ({via}, {self.connection.base_url})"
+        via = (f"Airflow-verbinding {self.connection.conn_id!r}" if self.connection.conn_id
+               else "de ingestelde verbinding")
+        return f"bron {self.source_name!r} ({via}, {self.connection.base_url})"
 
     def get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
         """GET one resource; retries timeouts, connection errors, 429 and 5xx.
@@ -156,9 +158,11 @@ class ZakenClient:
         try:
             return retrying(self._get_once, url, params)
         except _Unavailable as last:
-            raise SourceUnavailable(f"{self._who()}: GET {url} failed {self.retries + 1} "
-                                    f"times (last: {last}); the Zaken API is unavailable, "
-                                    "try again later") from None
+            raise SourceUnavailable(
+                f"{self._who()}: GET {url} mislukt na {self.retries + 1} pogingen (laatste: "
+                f"{last}); de Zaken API is nu niet beschikbaar. De taak probeert het later "
+                "opnieuw; blijft het mislukken, vraag dan de beheerder van de Zaken API of die "
+                "werkt") from None
 
     def _get_once(self, url: str, params: dict[str, Any] | None) -> Any:
         """One authenticated GET: the JSON body, ``_Unavailable`` for what may pass, or a
@@ -172,8 +176,14 @@ class ZakenClient:
                 url, params=params, timeout=self.timeout,
                 headers={"Authorization": f"Bearer {token}", "Accept": "application/json",
                          "Accept-Crs": "EPSG:4326"})
+        except requests.ReadTimeout as exc:
+            raise _Unavailable(f"ReadTimeout: geen antwoord binnen {self.timeout[1]:g} s "
+                               "(timeout_seconds)") from exc
         except (requests.Timeout, requests.ConnectionError) as exc:
             raise _Unavailable(type(exc).__name__) from exc
+        except requests.exceptions.ChunkedEncodingError as exc:
+            # The body stopped before its promised length: the connection broke mid-answer.
+            raise _Unavailable(f"antwoord afgebroken ({exc})") from exc
         status = response.status_code
         if status in (401, 403):
             raise SourceAccessDenied(

@@ -51,6 +51,29 @@ class Warehouse(StagingStore, QuarantineStore, VersionStore, RunStore, ReportSto
     def __init__(self, url: str):
         self.url = url
         self.engine = create_engine(url)
+        self._open: sa.Connection | None = None  # the transaction() in progress
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction for several writes: every write through ``begin`` inside the
+        block commits at its end, or none does (an error, a dropped connection, a killed
+        process). A step that is retried then finds everything or nothing of its work."""
+        with self.engine.begin() as conn:
+            self._open = conn
+            try:
+                yield
+            finally:
+                self._open = None
+
+    @contextmanager
+    def begin(self) -> Iterator[sa.Connection]:
+        """A connection in a transaction: the one ``transaction`` holds open, else a new
+        one, committed when the block ends."""
+        if self._open is not None:
+            yield self._open
+            return
+        with self.engine.begin() as conn:
+            yield conn
 
     def create(self) -> Warehouse:
         """Create missing tables and optional columns (idempotent); refuse a database of

@@ -5,6 +5,8 @@ quarantine and which counts describe that moment."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 import pandas as pd
 import sqlalchemy as sa
@@ -53,6 +55,7 @@ class RunStore:
     """The ingest runs' part of the warehouse."""
 
     engine: sa.Engine
+    begin: Callable[[], AbstractContextManager[sa.Connection]]  # Warehouse.begin
 
     def record_ingest_run(self, run_id: str, source: str, as_of: dt.datetime, *,
                           extracted: int, loaded: int, quarantined: int, warnings: int,
@@ -64,7 +67,7 @@ class RunStore:
                 f"source {source!r}, run {run_id}: extracted {extracted} records, but loaded "
                 f"{loaded} + quarantined {quarantined} = {loaded + quarantined}"
             )
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             conn.execute(ingest_runs.delete().where(
                 ingest_runs.c.run_id == run_id, ingest_runs.c.source == source))
             conn.execute(ingest_runs.insert().values(

@@ -3,6 +3,9 @@ load through the database (so each step may run on another worker)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+
 import pandas as pd
 import sqlalchemy as sa
 
@@ -24,6 +27,7 @@ class StagingStore:
     """The staging table's part of the warehouse."""
 
     engine: sa.Engine
+    begin: Callable[[], AbstractContextManager[sa.Connection]]  # Warehouse.begin
 
     def write_staging(self, run_id: str, source: str, items: pd.DataFrame) -> None:
         """Replace this run's staged extract of one source (so a retry starts clean)."""
@@ -47,7 +51,7 @@ class StagingStore:
 
     def clear_staging(self, run_id: str, source: str) -> None:
         """Drop this run's staged extract of one source (it has been loaded)."""
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             conn.execute(_of(run_id, source, staging_items.delete()))
 
 

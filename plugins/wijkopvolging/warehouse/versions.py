@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 import pandas as pd
 import sqlalchemy as sa
@@ -70,6 +72,7 @@ class VersionStore:
     """The item versions' part of the warehouse."""
 
     engine: sa.Engine
+    begin: Callable[[], AbstractContextManager[sa.Connection]]  # Warehouse.begin
 
     def load_versions(self, run_id: str, source: str, as_of: dt.datetime, valid: pd.DataFrame,
                       *, full_extract: bool, keep_ids: set[str] | frozenset = frozenset()
@@ -85,7 +88,7 @@ class VersionStore:
         valid_from = naive_utc(as_of)
         items = _hashed(valid)
         kept = sorted(set(keep_ids) - set(items[ID]))
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             _lock(conn, source)
             now = _recording_moment(conn)
             later = _current_loads(conn, source, after=valid_from)
