@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from babel.dates import format_date
+
+if TYPE_CHECKING:
+    from wijkopvolging.periods import Period
 
 KIND_LABELS = {"vraag": "Vraag uit de Wijk", "advies": "Ongevraagd advies"}
 KIND_LABELS_PLURAL = {"vraag": "Vragen uit de Wijk", "advies": "Ongevraagde adviezen"}
@@ -23,6 +27,45 @@ ON_TIME_LABELS = {
     "open_verlopen": "nee",
 }
 YES_NO = {True: "ja", False: "nee"}
+
+# -- titles and marks ---------------------------------------------------------------------
+# The letter's and the overview's titles, the revision mark and the concept mark, as the
+# documents (the Word templates take them from placeholders), their properties, the
+# spreadsheet, the web page, the open data and the e-mails show them.
+
+TOPIC = "Vragen uit de Wijk en ongevraagde adviezen"
+LETTER_TITLE = f"Stand van zaken {TOPIC}"
+OVERVIEW_TITLE = f"Overzicht {TOPIC}"
+DOCUMENT_KEYWORDS = "Vragen uit de Wijk; ongevraagde adviezen; wijkraden"
+REVISED_MARK = "(herziene versie)"  # after the title of a corrected re-issue
+CONCEPT_MARK = "CONCEPT – ter besluitvorming door het college, niet verspreiden"
+
+
+def with_revised_mark(text: str, revised: bool) -> str:
+    """``text``, followed by `` (herziene versie)`` when ``revised``."""
+    return f"{text} {REVISED_MARK}" if revised else text
+
+
+def letter_title(period: Period, *, revised: bool = False) -> str:
+    """The letter's title, as in its heading, its document properties and the e-mail."""
+    return with_revised_mark(f"{LETTER_TITLE}, {period.label}", revised)
+
+
+def overview_title(period: Period, *, revised: bool = False, wijk: str | None = None) -> str:
+    """The overview's title; with ``wijk``, the title of that wijkraad's afschrift."""
+    title = with_revised_mark(f"{OVERVIEW_TITLE}, {period.label}", revised)
+    return f"{title}, wijk {wijk}" if wijk is not None else title
+
+
+def afschrift_mail_subject(wijk: str, period: Period, *, revised: bool = False) -> str:
+    """The subject of the e-mail that brings a wijkraad's afschrift."""
+    return with_revised_mark(f"Afschrift voor de wijkraad {wijk}: {TOPIC}, {period.label}",
+                             revised)
+
+
+def concept_title(title: str) -> str:
+    """A document title as shown on the college's concept."""
+    return f"Concept: {title}"
 
 
 def format_date_nl(value: dt.date | None) -> str:

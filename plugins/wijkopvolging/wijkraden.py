@@ -50,7 +50,7 @@ def deliver_afschriften(config, period, *, run_id: str,
     """Mail each wijk's afschrift in the drop folder to its gebiedsorganisatie once."""
     from wijkopvolging.delivery import period_folder
     from wijkopvolging.documents.afschrift import MANIFEST, afschrift_folder
-    from wijkopvolging.labels import format_date_nl
+    from wijkopvolging.labels import afschrift_mail_subject, format_date_nl
     from wijkopvolging.mail import (
         Mail,
         MailNotSent,
@@ -93,9 +93,7 @@ def deliver_afschriften(config, period, *, run_id: str,
                 unchanged += 1
                 continue
             revised = last is not None
-            subject = (f"Afschrift voor de wijkraad {entry['wijk']}: Vragen uit de Wijk en "
-                       f"ongevraagde adviezen, {period.label}"
-                       + (" (herziene versie)" if revised else ""))
+            subject = afschrift_mail_subject(entry["wijk"], period, revised=revised)
             mail = Mail(
                 to=to, from_email=config.delivery.from_email, subject=subject,
                 html=(

@@ -23,7 +23,7 @@ from wijkopvolging.approval import (
     may_answer,
 )
 from wijkopvolging.documents import render_letter, render_overview, write_overview_xlsx
-from wijkopvolging.documents.package import CONCEPT_MARK
+from wijkopvolging.labels import CONCEPT_MARK
 
 RESPONDED_AT = dt.datetime(2026, 11, 10, 9, 30, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 11, 12)

@@ -11,9 +11,8 @@ from tests.conftest import ROOT
 from wijkopvolging.airflow_support import fail_clearly
 from wijkopvolging.config import ConfigError
 from wijkopvolging.delivery import DeliveryError, MailNotSent
-from wijkopvolging.documents.overview import TemplateError
 from wijkopvolging.documents.overview_xlsx import CellTooLong
-from wijkopvolging.documents.package import TemplateMissing
+from wijkopvolging.documents.package import TemplateError, TemplateMissing
 from wijkopvolging.errors import ExpectedError
 from wijkopvolging.periods import NotAPeriodStart, Period, PeriodError
 from wijkopvolging.reference import ReferenceData, ReferenceDataError

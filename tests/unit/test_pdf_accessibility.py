@@ -13,8 +13,8 @@ import pytest
 
 from tests.unit.report_frames import PERIOD, ROWS, render_both, require_tools
 from wijkopvolging.documents import convert_to_pdf
-from wijkopvolging.documents.letter import letter_title
-from wijkopvolging.documents.overview import OVERVIEW_COLUMNS, overview_title
+from wijkopvolging.documents.overview import OVERVIEW_COLUMNS
+from wijkopvolging.labels import letter_title, overview_title
 from wijkopvolging.model import ADVIES, VRAAG
 
 pytestmark = pytest.mark.libreoffice

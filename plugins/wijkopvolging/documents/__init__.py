@@ -5,7 +5,9 @@
 - ``write_overview_xlsx``: the same rows as a spreadsheet, for sorting and filtering;
 - ``convert_to_pdf``: tagged PDF/A-2 versions for the RIS, through LibreOffice.
 
-Templates live in ``include/templates`` and are built by ``scripts/build_templates.py``.
+The Word templates in ``include/templates`` are the source: whoever keeps the house style
+edits them in Word; ``letter_context`` and ``overview_context`` list the placeholders they
+may use.
 """
 
 from wijkopvolging.documents.letter import render_letter

@@ -1,9 +1,10 @@
 """The raadsinformatiebrief: the letter that accompanies the overview in the RIS.
 
-The wording lives in the Word template ``include/templates/raadsinformatiebrief.docx``
-(built by ``scripts/build_templates.py``; the griffie may edit it in Word). This module
-only supplies the figures, the chart and the period, renders with docxtpl with
-autoescaping on, and saves reproducibly.
+The wording lives in the Word template ``include/templates/raadsinformatiebrief.docx``,
+which is the source: whoever keeps the house style edits it in Word. This module only
+supplies the placeholders' values (``letter_context``: the figures, the charts, the
+period, the titles from ``labels``), renders with docxtpl with autoescaping on, and saves
+reproducibly.
 """
 
 from __future__ import annotations
@@ -25,27 +26,27 @@ from wijkopvolging.documents.chart import (
 )
 from wijkopvolging.documents.package import (
     LETTER_TEMPLATE,
-    concept_title,
     import_docxtpl,
-    jinja_environment,
     mark_as_concept,
+    render_template,
     save_docx,
     set_core_properties,
     template_path,
     zip_moment,
 )
 from wijkopvolging.figures import compute_figures
-from wijkopvolging.labels import format_date_nl
+from wijkopvolging.labels import (
+    DOCUMENT_KEYWORDS,
+    REVISED_MARK,
+    concept_title,
+    format_date_nl,
+    letter_title,
+    overview_title,
+)
 from wijkopvolging.periods import Period
 from wijkopvolging.safe_text import clean_report, clean_text
 
-SUBJECT = "Stand van zaken Vragen uit de Wijk en ongevraagde adviezen"
 CHART_WIDTH = Cm(15)
-
-
-def letter_title(period: Period, *, revised: bool = False) -> str:
-    """The letter's title, as in its heading and its document properties."""
-    return f"{SUBJECT}, {period.label}" + (" (herziene versie)" if revised else "")
 
 
 def _quarantine_lines(quarantine_by_reason: Mapping[str, int]) -> list[dict]:
@@ -57,6 +58,64 @@ def _quarantine_lines(quarantine_by_reason: Mapping[str, int]) -> list[dict]:
         if int(count) > 0
     ]
     return sorted(lines, key=lambda line: (-line["count"], line["reason"]))
+
+
+def letter_context(
+    template,
+    report,
+    period: Period,
+    *,
+    kenmerk: str,
+    letter_date: dt.date | None,
+    quarantine_by_reason: Mapping[str, int],
+    revised: bool = False,
+    trend=None,
+) -> dict:
+    """Every placeholder the letter template may use, with its value: the one list of
+    them (the template contract test and README's table read this). ``template`` is the
+    docxtpl template the charts are placed in; ``report`` is already cleaned."""
+    from wijkopvolging.trend import Trend, trend_point
+
+    docxtpl = import_docxtpl()
+    figures = compute_figures(report, period)
+
+    chart_rows = chartable(figures.by_wethouder)
+    chart = None
+    if chart_rows:
+        png = on_time_chart_png(chart_rows)
+        chart = docxtpl.InlineImage(template, io.BytesIO(png), width=CHART_WIDTH)
+
+    if trend is None:
+        trend = Trend(period=period, points=(trend_point(report, period),))
+    trend_chart = None
+    if len(trend.points) > 1:  # one bar group shows no development
+        trend_chart = docxtpl.InlineImage(
+            template, io.BytesIO(trend_chart_png(trend.points)), width=CHART_WIDTH)
+
+    quarantine = _quarantine_lines(quarantine_by_reason)
+    return {
+        "title": letter_title(period),
+        "overview_title": overview_title(period),
+        "revised_mark": REVISED_MARK,
+        "period_label": period.label,
+        "peildatum": format_date_nl(period.peildatum),
+        "letter_date": (format_date_nl(letter_date) if letter_date
+                        else "(datum van het collegebesluit)"),
+        "kenmerk": clean_text(kenmerk),
+        "revised": bool(revised),
+        "total": figures.total,
+        "vraag": figures.kind("vraag"),
+        "advies": figures.kind("advies"),
+        "kinds": [*figures.by_kind, figures.total],
+        "wethouders": figures.by_wethouder,
+        "chart": chart,
+        "quarantine": quarantine,
+        "quarantine_total": sum(line["count"] for line in quarantine),
+        "trend": trend.points,
+        "trend_note": trend.note,
+        "trend_as_reported": trend.as_reported,
+        "trend_chart": trend_chart,
+    }
 
 
 def render_letter(
@@ -81,58 +140,23 @@ def render_letter(
     period only); concept and final letter show it alike. The same input always gives the
     same bytes.
     """
-    from wijkopvolging.trend import Trend, trend_point
-
     docxtpl = import_docxtpl()
 
     report = clean_report(report)
-    figures = compute_figures(report, period)
     template = docxtpl.DocxTemplate(template_path(LETTER_TEMPLATE))
-
-    chart_rows = chartable(figures.by_wethouder)
-    chart = None
-    if chart_rows:
-        png = on_time_chart_png(chart_rows)
-        chart = docxtpl.InlineImage(template, io.BytesIO(png), width=CHART_WIDTH)
-
-    if trend is None:
-        trend = Trend(period=period, points=(trend_point(report, period),))
-    trend_chart = None
-    if len(trend.points) > 1:  # one bar group shows no development
-        trend_chart = docxtpl.InlineImage(
-            template, io.BytesIO(trend_chart_png(trend.points)), width=CHART_WIDTH)
-
-    quarantine = _quarantine_lines(quarantine_by_reason)
-    context = {
-        "period_label": period.label,
-        "peildatum": format_date_nl(period.peildatum),
-        "letter_date": (format_date_nl(letter_date) if letter_date
-                        else "(datum van het collegebesluit)"),
-        "kenmerk": clean_text(kenmerk),
-        "revised": bool(revised),
-        "total": figures.total,
-        "vraag": figures.kind("vraag"),
-        "advies": figures.kind("advies"),
-        "kinds": [*figures.by_kind, figures.total],
-        "wethouders": figures.by_wethouder,
-        "chart": chart,
-        "quarantine": quarantine,
-        "quarantine_total": sum(line["count"] for line in quarantine),
-        "trend": trend.points,
-        "trend_note": trend.note,
-        "trend_as_reported": trend.as_reported,
-        "trend_chart": trend_chart,
-    }
-    template.render(context, jinja_env=jinja_environment(), autoescape=True)
+    context = letter_context(
+        template, report, period, kenmerk=kenmerk, letter_date=letter_date,
+        quarantine_by_reason=quarantine_by_reason, revised=revised, trend=trend)
+    render_template(template, context, LETTER_TEMPLATE)
 
     # docxtpl's InlineImage writes no alt text; screen readers need it (WCAG 1.1.1).
     # The images appear in the body in this order.
     images = []
-    if chart is not None:
-        images.append((on_time_chart_alt_text(chart_rows, period.label),
+    if context["chart"] is not None:
+        images.append((on_time_chart_alt_text(chartable(context["wethouders"]), period.label),
                        "Aandeel op tijd beantwoord per wethouder", "Figuur 1"))
-    if trend_chart is not None:
-        images.append((trend_chart_alt_text(trend.points),
+    if context["trend_chart"] is not None:
+        images.append((trend_chart_alt_text(context["trend"]),
                        "Ontwikkeling per periode", "Figuur 2"))
     doc_prs = list(template.docx.element.body.iter(qn("wp:docPr")))
     for number, (doc_pr, (alt_text, title, name)) in enumerate(
@@ -150,7 +174,7 @@ def render_letter(
         template.docx,
         title=title,
         subject=f"Raadsinformatiebrief {clean_text(kenmerk)}",
-        keywords="Vragen uit de Wijk; ongevraagde adviezen; wijkraden",
+        keywords=DOCUMENT_KEYWORDS,
         identifier=clean_text(kenmerk),
         moment=zip_moment(period.peildatum),
         revision=2 if revised else 1,

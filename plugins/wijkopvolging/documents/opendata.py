@@ -29,8 +29,15 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from wijkopvolging.atomic import write_atomic
-from wijkopvolging.documents.overview import OverviewItem, overview_items, overview_title
-from wijkopvolging.labels import KIND_LABELS, NO_VALUE, ON_TIME_LABELS, STATUS_LABELS, YES_NO
+from wijkopvolging.documents.overview import OverviewItem, overview_items
+from wijkopvolging.labels import (
+    KIND_LABELS,
+    NO_VALUE,
+    ON_TIME_LABELS,
+    STATUS_LABELS,
+    YES_NO,
+    overview_title,
+)
 from wijkopvolging.model import KINDS
 from wijkopvolging.periods import Period
 from wijkopvolging.safe_text import csv_text

@@ -1,10 +1,12 @@
 """The bijlage: the overview of every item in the report, per kind, gebied and wijk.
 
-The template ``include/templates/bijlage-overzicht.docx`` holds the styles, the header
-with page numbers, the headings and, per kind, one prepared table: a header row (marked
-``w:tblHeader`` so it repeats on every page) and one sample row whose cells name the
-field they show in brackets, e.g. ``[onderwerp]``. docxtpl fills the period fields;
-then, per gebied, the ``[gebied]`` heading and the table are copied. The sample row is
+The template ``include/templates/bijlage-overzicht.docx`` (the source, edited in Word)
+holds the styles, the header with page numbers, the headings and, per kind, one prepared
+table under a ``[soort]`` heading: a header row (marked ``w:tblHeader`` so it repeats on
+every page) and one sample row, whose cells name the field they show in brackets, e.g.
+``[onderwerp]``. docxtpl fills the placeholders (``overview_context``); the renderer puts
+the kind's name in ``[soort]`` and the column headers (``OVERVIEW_COLUMNS``) in the header
+row; then, per gebied, the ``[gebied]`` heading and the table are copied. The sample row is
 serialised once and split around its markers; each item's row is that text with the
 item's escaped values, streamed into ``word/document.xml`` when the file is written.
 (python-docx's ``add_row()`` and ``table.cell()`` re-scan the table on every call, which
@@ -29,31 +31,33 @@ from lxml import etree
 
 from wijkopvolging.documents.package import (
     OVERVIEW_TEMPLATE,
-    concept_title,
+    TemplateError,
     import_docxtpl,
-    jinja_environment,
     mark_as_concept,
+    render_template,
     save_docx,
     set_core_properties,
     template_path,
     zip_moment,
 )
-from wijkopvolging.errors import ExpectedError
 from wijkopvolging.labels import (
+    DOCUMENT_KEYWORDS,
     KIND_LABELS_PLURAL,
     NO_VALUE,
     ON_TIME_LABELS,
+    REVISED_MARK,
     STATUS_LABELS,
     YES_NO,
+    concept_title,
     format_date_nl,
     format_date_short_nl,
+    overview_title,
 )
 from wijkopvolging.model import ADVIES, KINDS, VRAAG
 from wijkopvolging.periods import Period
 from wijkopvolging.safe_text import clean_report
 from wijkopvolging.timeliness import OP_TIJD, TE_LAAT
 
-TITLE = "Overzicht Vragen uit de Wijk en ongevraagde adviezen"
 UNKNOWN_GEBIED = "Gebied onbekend"
 # Rows with a title up to this length are kept on one page (w:cantSplit); longer ones
 # may break across pages, because LibreOffice cuts a non-splitting row that is taller
@@ -69,8 +73,9 @@ class Column(NamedTuple):
     width_cm: float  # in the Word table: landscape A4 minus 1.5 cm margins leaves 26.7 cm
 
 
-# The columns per kind, in order: the Word template's tables (scripts/build_templates.py)
-# and the spreadsheet (overview_xlsx) are both built from these.
+# The columns per kind, in order: the Word template's tables (header and sample cells
+# name their field in brackets, the renderer puts in the header and the values), the
+# spreadsheet (overview_xlsx) and the web page all show these.
 OVERVIEW_COLUMNS: dict[str, tuple[Column, ...]] = {
     VRAAG: (
         Column("nr", "Nr.", 1.0),
@@ -102,14 +107,6 @@ W_P, W_R, W_T, W_TBL, W_TR, W_TC = (qn(f"w:{t}") for t in ("p", "r", "t", "tbl",
 W_TBL_CAPTION = qn("w:tblCaption")
 W_VAL = qn("w:val")
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-
-
-class TemplateError(ExpectedError, ValueError):
-    """The overview template lacks the prepared tables or has an unknown field marker."""
-
-
-def overview_title(period: Period, *, revised: bool = False) -> str:
-    return f"{TITLE}, {period.label}" + (" (herziene versie)" if revised else "")
 
 
 # --------------------------------------------------------------------------- rows
@@ -279,16 +276,34 @@ def _keep_row_on_one_page(row) -> None:
 
 
 class _PreparedTable:
-    """One kind's ``[gebied]`` heading, table and sample row, taken out of the body."""
+    """One kind's ``[gebied]`` heading, table and sample row, taken out of the body; the
+    header row's ``[field]`` cells get the kind's column headers (``OVERVIEW_COLUMNS``)."""
 
-    def __init__(self, table):
+    def __init__(self, table, kind: str):
         self.heading = table.getprevious()
         if self.heading is None or self.heading.tag != W_P or _text(self.heading) != "[gebied]":
             raise TemplateError(
-                f"{OVERVIEW_TEMPLATE}: the paragraph before each prepared table must be the "
-                "heading [gebied]; rebuild the template with scripts/build_templates.py"
+                f"Word-sjabloon {OVERVIEW_TEMPLATE}: de alinea vóór elke voorbereide tabel "
+                "moet de kop [gebied] zijn; zet die kop in Word terug boven de tabel"
             )
         rows = table.findall(W_TR)
+        if len(rows) < 2:
+            raise TemplateError(
+                f"Word-sjabloon {OVERVIEW_TEMPLATE}: een voorbereide tabel heeft een kopregel "
+                "en daaronder een voorbeeldregel nodig; zet de kopregel in Word terug"
+            )
+        headers = {column.field: column.header for column in OVERVIEW_COLUMNS[kind]}
+        for row in rows[:-1]:
+            for cell in row.iter(W_TC):
+                marker = _text(cell).strip()
+                if marker.startswith("[") and marker.endswith("]"):
+                    if marker[1:-1] not in headers:
+                        raise TemplateError(
+                            f"Word-sjabloon {OVERVIEW_TEMPLATE}: onbekende kolom {marker} in "
+                            f"de kopregel van de tabel {KIND_LABELS_PLURAL[kind]}; bekende "
+                            f"kolommen: {', '.join(f'[{f}]' for f in headers)}"
+                        )
+                    _set_text(cell, headers[marker[1:-1]])
         self.sample = rows[-1]
         self.slots: list[tuple[int, str]] = []  # (index of w:t in the row, field)
         for cell in self.sample.iter(W_TC):
@@ -297,8 +312,8 @@ class _PreparedTable:
                 field = marker[1:-1]
                 if field not in FIELDS:
                     raise TemplateError(
-                        f"{OVERVIEW_TEMPLATE}: unknown field {marker} in the sample row; "
-                        f"known fields: {', '.join(f'[{f}]' for f in FIELDS)}"
+                        f"Word-sjabloon {OVERVIEW_TEMPLATE}: onbekend veld {marker} in de "
+                        f"voorbeeldregel; bekende velden: {', '.join(f'[{f}]' for f in FIELDS)}"
                     )
                 _set_text(cell, marker)
         for index, t in enumerate(self.sample.iter(W_T)):
@@ -437,13 +452,60 @@ def _prepared_tables(body) -> list[_PreparedTable]:
     ]
     if len(tables) != len(KINDS):
         raise TemplateError(
-            f"{OVERVIEW_TEMPLATE}: expected {len(KINDS)} prepared tables (Vragen uit de Wijk, "
-            f"then Ongevraagde adviezen) with an [onderwerp] sample row, found {len(tables)}"
+            f"Word-sjabloon {OVERVIEW_TEMPLATE}: verwacht {len(KINDS)} voorbereide tabellen "
+            "(Vragen uit de Wijk, dan Ongevraagde adviezen) met een voorbeeldregel met "
+            f"[onderwerp], gevonden: {len(tables)}"
         )
-    return [_PreparedTable(t) for t in tables]
+    _fill_kind_headings(body, tables)
+    return [_PreparedTable(table, kind) for table, kind in zip(tables, KINDS, strict=True)]
+
+
+def _fill_kind_headings(body, tables) -> None:
+    """Each paragraph reading ``[soort]`` gets the name of the kind whose prepared table
+    comes next (``KIND_LABELS_PLURAL``), as the spreadsheet's sheets are named."""
+    pending = []
+    for child in body.iterchildren():
+        if child.tag == W_P and _text(child).strip() == "[soort]":
+            pending.append(child)
+            continue
+        kind = next((k for t, k in zip(tables, KINDS, strict=True) if t is child), None)
+        if kind is not None:
+            for paragraph in pending:
+                _set_text(paragraph, KIND_LABELS_PLURAL[kind])
+            pending = []
+    if pending:
+        raise TemplateError(
+            f"Word-sjabloon {OVERVIEW_TEMPLATE}: de kop [soort] staat niet boven een "
+            "voorbereide tabel; zet hem boven de tabel van zijn soort of haal hem weg"
+        )
 
 
 # --------------------------------------------------------------------------- render
+
+
+def overview_context(period: Period, rows: dict, *, revised: bool = False,
+                     wijk: str | None = None, kenmerk: str | None = None) -> dict:
+    """Every placeholder the overview template may use, with its value: the one list of
+    them (the template contract test and README's table read this). ``rows``: the rows
+    the document shows (``overview_text_tables``, only ``wijk``'s for an afschrift)."""
+    gebied = None
+    if wijk is not None:
+        gebied = next((str(texts["gebied"].iloc[0]) for texts in rows.values() if len(texts)),
+                      UNKNOWN_GEBIED)
+    return {
+        "title": overview_title(period, wijk=wijk),
+        "overview_title": overview_title(period),
+        "revised_mark": REVISED_MARK,
+        "period_label": period.label,
+        "peildatum": format_date_nl(period.peildatum),
+        "revised": bool(revised),
+        "status": STATUS_LABELS,
+        "n_vraag": len(rows[VRAAG]),
+        "n_advies": len(rows[ADVIES]),
+        "wijk": wijk,
+        "gebied": gebied,
+        "kenmerk": kenmerk or "",
+    }
 
 
 def render_overview(report, period: Period, *, path: Path | str, revised: bool = False,
@@ -463,36 +525,19 @@ def render_overview(report, period: Period, *, path: Path | str, revised: bool =
 
     if rows is None:
         rows = overview_text_tables(report)
-    gebied = None
     if wijk is not None:
         rows = {kind: texts[texts["wijk"] == wijk] for kind, texts in rows.items()}
-        gebied = next((str(texts["gebied"].iloc[0]) for texts in rows.values() if len(texts)),
-                      UNKNOWN_GEBIED)
     template = docxtpl.DocxTemplate(template_path(OVERVIEW_TEMPLATE))
-    template.render(
-        {
-            "period_label": period.label,
-            "peildatum": format_date_nl(period.peildatum),
-            "revised": bool(revised),
-            "status": STATUS_LABELS,
-            "n_vraag": len(rows[VRAAG]),
-            "n_advies": len(rows[ADVIES]),
-            "wijk": wijk,
-            "gebied": gebied,
-            "kenmerk": kenmerk or "",
-        },
-        jinja_env=jinja_environment(),
-        autoescape=True,
-    )
+    render_template(template, overview_context(period, rows, revised=revised, wijk=wijk,
+                                               kenmerk=kenmerk), OVERVIEW_TEMPLATE)
     body = template.docx.element.body
     streamed = RowStream()
     for kind, prepared in zip(KINDS, _prepared_tables(body), strict=True):
         prepared.fill(KIND_LABELS_PLURAL[kind], rows[kind], streamed)
 
-    title = overview_title(period, revised=revised)
+    title = overview_title(period, revised=revised, wijk=wijk)
     subject = f"Bijlage bij de raadsinformatiebrief over {period.label}"
     if wijk is not None:
-        title = f"{title}, wijk {wijk}"
         subject = f"Afschrift voor de wijkraad {wijk}: {subject[0].lower()}{subject[1:]}"
     if concept:
         mark_as_concept(template.docx)
@@ -501,7 +546,7 @@ def render_overview(report, period: Period, *, path: Path | str, revised: bool =
         template.docx,
         title=title,
         subject=subject,
-        keywords="Vragen uit de Wijk; ongevraagde adviezen; wijkraden",
+        keywords=DOCUMENT_KEYWORDS,
         moment=zip_moment(period.peildatum),
         revision=2 if revised else 1,
     )

@@ -29,18 +29,21 @@ from wijkopvolging.documents.overview import (
     Column,
     OverviewItem,
     overview_items,
-    overview_title,
 )
 from wijkopvolging.documents.package import (
     AUTHOR,
-    CONCEPT_MARK,
     LANGUAGE,
-    concept_title,
     deterministic_zip,
     zip_moment,
 )
 from wijkopvolging.errors import ExpectedError
-from wijkopvolging.labels import KIND_LABELS_PLURAL
+from wijkopvolging.labels import (
+    CONCEPT_MARK,
+    DOCUMENT_KEYWORDS,
+    KIND_LABELS_PLURAL,
+    concept_title,
+    overview_title,
+)
 from wijkopvolging.model import KINDS
 from wijkopvolging.periods import Period
 from wijkopvolging.safe_text import store_text
@@ -142,7 +145,7 @@ def write_overview_xlsx(report, period: Period, *, path: Path | str,
         creator=AUTHOR,
         lastModifiedBy=AUTHOR,
         language=LANGUAGE,
-        keywords="Vragen uit de Wijk; ongevraagde adviezen; wijkraden",
+        keywords=DOCUMENT_KEYWORDS,
         revision="2" if revised else "1",
         created=moment,
         modified=moment,

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from functools import cache
 from pathlib import Path
+from xml.sax.saxutils import unescape
 
 from wijkopvolging.atomic import write_atomic
 from wijkopvolging.config import project_root
 from wijkopvolging.errors import ExpectedError
+from wijkopvolging.labels import CONCEPT_MARK
 
 AUTHOR = "Gemeente Rotterdam"
 LANGUAGE = "nl-NL"
@@ -65,11 +68,64 @@ def jinja_environment():
                 self._compiled[source] = super().from_string(source)
             return self._compiled[source]
 
-    return CompiledOnce(autoescape=True)
+    # StrictUndefined: a placeholder the renderer does not fill (a typo made in Word)
+    # stops the render instead of leaving a blank in the letter.
+    return CompiledOnce(autoescape=True, undefined=jinja2.StrictUndefined)
 
 
 class TemplateMissing(ExpectedError, FileNotFoundError):
-    """A Word template is not where the documents expect it; build or restore it."""
+    """A Word template is not where the documents expect it; restore it."""
+
+
+class TemplateError(ExpectedError, ValueError):
+    """A Word template asks for a placeholder the renderer does not fill, has broken
+    Jinja syntax, or lacks the overview's prepared tables."""
+
+
+def render_template(template, context: dict, name: str) -> None:
+    """Fill the docxtpl ``template`` (the Word template ``name``) with ``context``, with
+    escaping on; a placeholder or tag the template should not have is a ``TemplateError``
+    naming it and the paragraph it stands in."""
+    import jinja2
+
+    try:
+        template.render(context, jinja_env=jinja_environment(), autoescape=True)
+    except jinja2.TemplateError as exc:
+        if isinstance(exc, jinja2.UndefinedError):
+            what = f"vraagt om iets wat het programma niet invult ({exc.message})"
+            missing = re.search(r"'(\w+)' is undefined|has no attribute '(\w+)'", exc.message)
+            near = (_paragraph_asking(template.template_file, missing[1] or missing[2])
+                    if missing else "")
+        else:
+            what = f"heeft een fout in een {{{{ }}}}- of {{% %}}-code ({exc.message})"
+            near = " ".join(line.strip() for line in getattr(exc, "docx_context", ())
+                            if line.strip())[:200]
+        raise TemplateError(
+            f"Word-sjabloon {templates_dir() / name} {what}"
+            + (f", in de tekst: {near}" if near else "")
+            + f"; de velden die het mag gebruiken: {', '.join(sorted(context))} "
+            "(README, 'The Word templates'). Herstel het sjabloon in Word."
+        ) from None
+
+
+def _paragraph_asking(docx_path, name: str) -> str:
+    """The text around the first ``{{ }}`` or ``{% %}`` code naming ``name`` in a Word
+    file's paragraphs (body, headers, footers); empty when none does."""
+    code = re.compile(r"\{[{%][^}]*\b" + re.escape(name) + r"\b")
+    with zipfile.ZipFile(docx_path) as archive:
+        for part in archive.namelist():
+            if not re.fullmatch(r"word/(document|header\d*|footer\d*)\.xml", part):
+                continue
+            for paragraph in re.findall(r"<w:p[ >].*?</w:p>", archive.read(part).decode(),
+                                        flags=re.DOTALL):
+                text = unescape("".join(re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>",
+                                                   paragraph)))
+                found = code.search(text)
+                if found:
+                    start, end = max(found.start() - 60, 0), found.end() + 60
+                    return (("…" if start else "") + text[start:end]
+                            + ("…" if end < len(text) else ""))
+    return ""
 
 
 def templates_dir() -> Path:
@@ -82,8 +138,8 @@ def template_path(name: str) -> Path:
     path = templates_dir() / name
     if not path.is_file():
         raise TemplateMissing(
-            f"Word template {path} is missing; build it with "
-            "`python scripts/build_templates.py` (or set WIJKOPVOLGING_HOME to the checkout)"
+            f"Word-sjabloon {path} ontbreekt; zet het terug uit de repository "
+            "(git checkout include/templates) of zet WIJKOPVOLGING_HOME op de checkout"
         )
     return path
 
@@ -149,14 +205,6 @@ def save_docx(document, path: Path | str, moment: dt.datetime = ZIP_EPOCH,
     buffer = io.BytesIO()
     document.save(buffer)
     return write_atomic(path, deterministic_zip(buffer.getvalue(), moment, streamed))
-
-
-CONCEPT_MARK = "CONCEPT – ter besluitvorming door het college, niet verspreiden"
-
-
-def concept_title(title: str) -> str:
-    """A document title as shown on a concept."""
-    return f"Concept: {title}"
 
 
 def mark_as_concept(document) -> None:

@@ -18,13 +18,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from wijkopvolging.atomic import write_atomic
-from wijkopvolging.documents.overview import (
-    OVERVIEW_COLUMNS,
-    overview_items,
+from wijkopvolging.documents.overview import OVERVIEW_COLUMNS, overview_items
+from wijkopvolging.figures import compute_figures
+from wijkopvolging.labels import (
+    KIND_LABELS_PLURAL,
+    STATUS_LABELS,
+    format_date_nl,
     overview_title,
 )
-from wijkopvolging.figures import compute_figures
-from wijkopvolging.labels import KIND_LABELS_PLURAL, STATUS_LABELS, format_date_nl
 from wijkopvolging.periods import Period
 from wijkopvolging.safe_text import html_text
 
