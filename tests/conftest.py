@@ -24,6 +24,8 @@ for _name, _value in {
     # LibreOffice costs seconds per document: tests leave PDFs out (documents.pdf) unless
     # PDFs are what they are about; those set WIJKOPVOLGING_PDF=true themselves.
     "WIJKOPVOLGING_PDF": "false",
+    # Likewise GX's Data Docs site (seconds per validation): tests about Data Docs turn it on.
+    "WIJKOPVOLGING_DATA_DOCS": "false",
 }.items():
     os.environ.setdefault(_name, _value)
 

@@ -88,7 +88,9 @@ sources:
 def without_data_docs(config):
     """The configuration without a Data Docs folder: validation runs the same suite and
     rules, and only skips writing the result to the Data Docs site (seconds per run)."""
-    return dataclasses.replace(config, gx_dir=None)
+    from wijkopvolging.config import ValidationConfig
+
+    return dataclasses.replace(config, validation=ValidationConfig(data_docs=False))
 
 
 @dataclasses.dataclass

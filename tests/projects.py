@@ -62,12 +62,13 @@ def ingest_moment(period) -> dt.datetime:
 @dataclass
 class Project:
     """One wijkopvolging installation in ``folder`` with its warehouse at ``warehouse_url``.
-    ``pdf``: whether its documents get PDFs (LibreOffice); only tests about PDFs pay for
-    them."""
+    ``pdf``: whether its documents get PDFs (LibreOffice), ``data_docs``: whether its
+    validations are published to GX's Data Docs site; only tests about them pay for them."""
 
     folder: Path
     warehouse_url: str
     pdf: bool = False
+    data_docs: bool = False
 
     def __post_init__(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -101,18 +102,19 @@ class Project:
             "WIJKOPVOLGING_OUTPUT_DIR": str(self.output_dir),
             "WIJKOPVOLGING_GX_DIR": str(self.gx_dir),
             "WIJKOPVOLGING_PDF": "true" if self.pdf else "false",
+            "WIJKOPVOLGING_DATA_DOCS": "true" if self.data_docs else "false",
         }
 
     def config(self):
         """The project's configuration, for steps run in this process."""
-        from wijkopvolging.config import DocumentsConfig, load_config
+        from wijkopvolging.config import ValidationConfig, load_config
 
         config = load_config(self.config_path)
         return dataclasses.replace(
             config, warehouse_url=self.warehouse_url, output_dir=self.output_dir,
             gx_dir=self.gx_dir,
-            documents=DocumentsConfig(pdf=self.pdf,
-                                      pdf_timeout_seconds=config.documents.pdf_timeout_seconds))
+            documents=dataclasses.replace(config.documents, pdf=self.pdf),
+            validation=ValidationConfig(data_docs=self.data_docs))
 
     def fill_demo_sources(self, until: dt.date) -> None:
         """(Re)fill every demo source with what it holds on ``until``, as `make run` does."""

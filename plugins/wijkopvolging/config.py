@@ -140,6 +140,15 @@ class DocumentsConfig:
 
 
 @dataclass(frozen=True)
+class ValidationConfig:
+    """The ``validation`` section: whether each validation is published to the Data Docs
+    site in ``gx_dir`` for the stewards (the findings and the steward report are made
+    either way)."""
+
+    data_docs: bool = True
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     warehouse_url: str
@@ -152,6 +161,12 @@ class Config:
     signalering: SignaleringConfig = SignaleringConfig()
     wijkraden: WijkradenConfig = WijkradenConfig()
     documents: DocumentsConfig = DocumentsConfig()
+    validation: ValidationConfig = ValidationConfig()
+
+    @property
+    def data_docs_dir(self) -> Path | None:
+        """Where validations publish their Data Docs, or None when they are left out."""
+        return self.gx_dir if self.validation.data_docs else None
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:
@@ -501,23 +516,37 @@ DOCUMENTS_KEYS = ("pdf", "pdf_timeout_seconds")
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
+def _switch(raw: dict, key: str, default: bool, where: str, env: str, path: Path) -> bool:
+    """A true/false setting, overridden by the environment variable ``env`` when set."""
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{path}: {where}.{key}: expected true or false, got {value!r}")
+    override = os.environ.get(env)
+    if override:
+        if override.lower() not in _BOOLEANS:
+            raise ConfigError(f"{env}: expected true or false, got {override!r}")
+        value = _BOOLEANS[override.lower()]
+    return value
+
+
 def _parse_documents(raw: Any, path: Path) -> DocumentsConfig:
     """PDFs on or off (``WIJKOPVOLGING_PDF`` overrides the file) and LibreOffice's time."""
     raw = {} if raw is None else raw
     _check_section(raw, DOCUMENTS_KEYS, "documents", path)
-    pdf = raw.get("pdf", DocumentsConfig.pdf)
-    if not isinstance(pdf, bool):
-        raise ConfigError(f"{path}: documents.pdf: expected true or false, got {pdf!r}")
-    override = os.environ.get("WIJKOPVOLGING_PDF")
-    if override:
-        if override.lower() not in _BOOLEANS:
-            raise ConfigError(f"WIJKOPVOLGING_PDF: expected true or false, got {override!r}")
-        pdf = _BOOLEANS[override.lower()]
+    pdf = _switch(raw, "pdf", DocumentsConfig.pdf, "documents", "WIJKOPVOLGING_PDF", path)
     timeout = raw.get("pdf_timeout_seconds", DocumentsConfig.pdf_timeout_seconds)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
         raise ConfigError(f"{path}: documents.pdf_timeout_seconds: expected a positive "
                           f"number of seconds, got {timeout!r}")
     return DocumentsConfig(pdf=pdf, pdf_timeout_seconds=float(timeout))
+
+
+def _parse_validation(raw: Any, path: Path) -> ValidationConfig:
+    """Data Docs on or off (``WIJKOPVOLGING_DATA_DOCS`` overrides the file)."""
+    raw = {} if raw is None else raw
+    _check_section(raw, ("data_docs",), "validation", path)
+    return ValidationConfig(data_docs=_switch(raw, "data_docs", ValidationConfig.data_docs,
+                                              "validation", "WIJKOPVOLGING_DATA_DOCS", path))
 
 
 APPROVAL_KEYS = ("to", "reminder_after_days", "timeout_days", "demo_approval",
@@ -567,7 +596,7 @@ def load_config(path: str | Path | None = None) -> Config:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping with 'sources', 'warehouse', 'settings'")
     known = {"warehouse", "output_dir", "gx_dir", "sources", "settings", "delivery",
-             "approval", "signalering", "wijkraden", "documents"}
+             "approval", "signalering", "wijkraden", "documents", "validation"}
     for key in raw:
         if key not in known:
             raise ConfigError(f"{path}: {key}: unknown key (known: {', '.join(sorted(known))})")
@@ -602,6 +631,7 @@ def load_config(path: str | Path | None = None) -> Config:
         signalering=_parse_signalering(raw.get("signalering"), path),
         wijkraden=_parse_wijkraden(raw.get("wijkraden"), path),
         documents=_parse_documents(raw.get("documents"), path),
+        validation=_parse_validation(raw.get("validation"), path),
     )
 
 

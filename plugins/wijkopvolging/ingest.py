@@ -67,7 +67,7 @@ def validate_source(config: Config, source_name: str, *, run_id: str,
         findings = validate_extract(
             items, source=source_name, reference=ReferenceData.load(),
             interval_end=data_interval_end, settings=config.settings, run_id=run_id,
-            gx_dir=config.gx_dir,
+            gx_dir=config.data_docs_dir,
         )
         columns = list(findings.columns)
         combined = pd.concat([parse_findings.reindex(columns=columns), findings],

@@ -127,7 +127,7 @@ def check_publication_gate(config: Config, period: Period, *, run_id: str) -> di
         report = warehouse.read_report_items(run_id)
     findings = validate_snapshot(report, reference=ReferenceData.load(),
                                  peildatum=period.peildatum, settings=config.settings,
-                                 run_id=run_id, gx_dir=config.gx_dir)
+                                 run_id=run_id, gx_dir=config.data_docs_dir)
     publication_gate(report)
     return {"checked": len(report), "findings": len(findings)}
 

@@ -30,6 +30,8 @@ def pipeline_run(tmp_path_factory):
         "WIJKOPVOLGING_OUTPUT_DIR": str(tmp / "output"),
         "WIJKOPVOLGING_GX_DIR": str(tmp / "gx"),
         **private_airflow_db(tmp),
+        # As a user runs it: the stewards' Data Docs too (PDFs stay out: their own tests).
+        "WIJKOPVOLGING_DATA_DOCS": "true",
     }
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts/run_pipeline.py"), "--period", "2026-09"],

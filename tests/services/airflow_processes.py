@@ -217,11 +217,15 @@ class AirflowCluster:
     # --- processes
 
     def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> Process:
-        """Start ``airflow <args>`` in its own process group, output to ``<name>.log``."""
+        """Start ``airflow <args>`` in its own process group, output to ``<name>.log``. The
+        processes that fork the tasks (scheduler, Celery worker) start with the tasks'
+        libraries imported (tests/services/warm_airflow.py)."""
         assert name not in self.processes, f"{name} is already running"
         log = self.home / f"{name}.log"
         out = log.open("ab")
-        popen = subprocess.Popen([AIRFLOW, *args], stdout=out, stderr=subprocess.STDOUT,
+        command = ([sys.executable, "-m", "tests.services.warm_airflow"]
+                   if args[0] in ("scheduler", "celery") else [AIRFLOW])
+        popen = subprocess.Popen([*command, *args], stdout=out, stderr=subprocess.STDOUT,
                                  env={**self.env(), **(env or {})}, cwd=ROOT,
                                  start_new_session=True)
         out.close()

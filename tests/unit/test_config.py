@@ -259,3 +259,20 @@ def test_a_wrong_documents_setting_names_its_key(tmp_path, monkeypatch, section,
     monkeypatch.delenv("WIJKOPVOLGING_PDF", raising=False)
     with pytest.raises(ConfigError, match=message):
         load_config(write(tmp_path, GOOD + section))
+
+
+def test_data_docs_are_published_by_default_and_can_be_left_out_by_file_or_environment(
+        tmp_path, monkeypatch):
+    monkeypatch.delenv("WIJKOPVOLGING_DATA_DOCS", raising=False)
+    on = load_config(write(tmp_path, GOOD))
+    assert on.validation.data_docs is True and on.data_docs_dir == on.gx_dir
+    off = load_config(write(tmp_path, GOOD + "validation:\n  data_docs: false\n"))
+    assert off.validation.data_docs is False and off.data_docs_dir is None
+    monkeypatch.setenv("WIJKOPVOLGING_DATA_DOCS", "true")
+    assert load_config(write(tmp_path, GOOD + "validation:\n  data_docs: false\n")).data_docs_dir
+    monkeypatch.setenv("WIJKOPVOLGING_DATA_DOCS", "misschien")
+    with pytest.raises(ConfigError, match="WIJKOPVOLGING_DATA_DOCS: expected true or false"):
+        load_config(write(tmp_path, GOOD))
+    monkeypatch.delenv("WIJKOPVOLGING_DATA_DOCS")
+    with pytest.raises(ConfigError, match="validation.data_docs: expected true or false"):
+        load_config(write(tmp_path, GOOD + "validation:\n  data_docs: ja\n"))

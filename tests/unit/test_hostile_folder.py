@@ -114,7 +114,7 @@ def pipeline(tmp_path_factory, monkeypatch_module):
     tmp_path = tmp_path_factory.mktemp("hostile-folder")
     for name, value in (("WAREHOUSE_URL", f"sqlite:///{tmp_path}/w.sqlite"),
                         ("OUTPUT_DIR", str(tmp_path / "output")),
-                        ("GX_DIR", str(tmp_path / "gx"))):
+                        ("GX_DIR", str(tmp_path / "gx")), ("DATA_DOCS", "true")):
         monkeypatch_module.setenv(f"WIJKOPVOLGING_{name}", value)
     monkeypatch_module.setattr(wijkopvolging.documents, "convert_to_pdf", lambda docs, out: [])
     config = demo_config(tmp_path)
@@ -204,7 +204,9 @@ def test_none_of_the_outputs_runs_anything_from_the_data(pipeline):
     assert page.handlers == []
     steward = html_elements(Path(pipeline["steward"]["html"]).read_text(encoding="utf-8"))
     assert steward.scripts == [] and steward.handlers == []
-    for docs in (folder / "gx").rglob("validations/**/*.html"):
+    pages = list((folder / "gx").rglob("validations/**/*.html"))
+    assert pages, "no Data Docs pages were published"
+    for docs in pages:
         found = html_elements(docs.read_text(encoding="utf-8"))
         assert not any("alert" in h for h in found.handlers), docs
         assert not any("alert" in s for s in found.scripts), docs
