@@ -116,20 +116,29 @@ PIPELINES = (INGEST, RAPPORTAGE, SIGNALERING)
 # ------------------------------------------------------------------ the steps in one process
 
 
-def ingest(config, *, run_id: str, data_interval_end: dt.datetime,
-           data_interval_start: dt.datetime | None = None) -> dict:
-    """The ingest DAG's steps for every source, in order (extract → validate → load), then
-    the steward report, as of ``data_interval_end``. Sources read their URL from the
-    configuration here (an Airflow connection is not looked up). Returns the loads'
-    counts per source and the report's paths."""
+def ingest_source(config, source_name: str, *, run_id: str, data_interval_end: dt.datetime,
+                  data_interval_start: dt.datetime | None = None) -> dict:
+    """The ingest DAG's steps for one source, in order (extract → validate → load), as of
+    ``data_interval_end``; the interval starts a day earlier unless given. Returns the
+    load's counts."""
     start = data_interval_start or data_interval_end - dt.timedelta(days=1)
     moment = {"run_id": run_id, "data_interval_end": data_interval_end}
     only = {"extract": {"data_interval_start": start}}
-    loaded = {}
-    for source in config.sources:
-        for step in INGEST.between("extract", "load"):
-            outcome = step(config, source.name, **moment, **only.get(step.name, {}))
-        loaded[source.name] = outcome
+    for step in INGEST.between("extract", "load"):
+        outcome = step(config, source_name, **moment, **only.get(step.name, {}))
+    return outcome
+
+
+def ingest(config, *, run_id: str, data_interval_end: dt.datetime,
+           data_interval_start: dt.datetime | None = None) -> dict:
+    """The ingest DAG's steps for every source (``ingest_source``), then the steward
+    report, as of ``data_interval_end``. Sources read their URL from the configuration
+    here (an Airflow connection is not looked up). Returns the loads' counts per source
+    and the report's paths."""
+    moment = {"run_id": run_id, "data_interval_end": data_interval_end}
+    loaded = {source.name: ingest_source(config, source.name, **moment,
+                                         data_interval_start=data_interval_start)
+              for source in config.sources}
     return {"loaded": loaded, "report": INGEST.step("steward_report")(config, **moment)}
 
 
