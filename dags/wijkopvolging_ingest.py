@@ -12,25 +12,24 @@ Configuration: `include/config/wijkopvolging.yaml` (or `WIJKOPVOLGING_CONFIG`).
 
 from __future__ import annotations
 
-from airflow.sdk import CronDataIntervalTimetable, dag, task, task_group
+from airflow.sdk import CronDataIntervalTimetable, dag, task_group
 
 from wijkopvolging.airflow_support import (
     RETRY_WITH_BACKOFF,
-    fail_clearly,
-    load_settings,
-    log_outcome,
     notify_operations,
     source_connection_url,
     source_zgw_connection,
+    step_task,
 )
 from wijkopvolging.assets import WAREHOUSE_ITEMS
+from wijkopvolging.pipeline import INGEST
 from wijkopvolging.schedules import INGEST_CRON, TIMEZONE
 
 SOURCE_TASK = RETRY_WITH_BACKOFF  # a source that is down: 30 s, 1 min, 2 min â€¦
 
 
 @dag(
-    dag_id="wijkopvolging_ingest",
+    dag_id=INGEST.dag_id,
     schedule=CronDataIntervalTimetable(INGEST_CRON, timezone=TIMEZONE),
     catchup=False,
     max_active_runs=1,
@@ -40,56 +39,49 @@ SOURCE_TASK = RETRY_WITH_BACKOFF  # a source that is down: 30 s, 1 min, 2 min â€
                   "on_failure_callback": notify_operations},
 )
 def wijkopvolging_ingest():
-    @task
-    def list_sources() -> list[str]:
-        """The configured source names; one mapped task each from here on."""
-        with fail_clearly("configuratie"):
-            return log_outcome("list_sources",
-                               [source.name for source in load_settings().sources])
+    # Each task is a step of wijkopvolging.pipeline.INGEST (its order, its label in a
+    # failure); step_task reads the settings and logs the outcome.
 
-    @task(**SOURCE_TASK)
-    def extract(source_name: str, run_id=None, data_interval_start=None,
+    @step_task(INGEST)
+    def list_sources(config) -> list[str]:
+        """The configured source names; one mapped task each from here on."""
+        return [source.name for source in config.sources]
+
+    @step_task(INGEST, **SOURCE_TASK)
+    def extract(config, source_name: str, run_id=None, data_interval_start=None,
                 data_interval_end=None) -> dict:
         """Read one source into staging, for this run's data interval."""
         from wijkopvolging.ingest import extract_source
 
-        with fail_clearly(f"source {source_name!r}"):
-            config = load_settings()
-            source = config.source(source_name)
-            return log_outcome(f"extract {source_name}", extract_source(
-                config, source_name, run_id=run_id,
-                data_interval_start=data_interval_start, data_interval_end=data_interval_end,
-                connection_url=source_connection_url(source),
-                zgw_connection=source_zgw_connection(source)))
+        source = config.source(source_name)
+        return extract_source(
+            config, source_name, run_id=run_id, data_interval_start=data_interval_start,
+            data_interval_end=data_interval_end, connection_url=source_connection_url(source),
+            zgw_connection=source_zgw_connection(source))
 
-    @task
-    def validate(extracted: dict, run_id=None, data_interval_end=None) -> dict:
+    @step_task(INGEST)
+    def validate(config, extracted: dict, run_id=None, data_interval_end=None) -> dict:
         """Check the staged records against the rules; errors go to quarantine."""
         from wijkopvolging.ingest import validate_source
 
-        with fail_clearly(f"source {extracted['source']!r}"):
-            return log_outcome(f"validate {extracted['source']}", validate_source(
-                load_settings(), extracted["source"], run_id=run_id,
-                data_interval_end=data_interval_end))
+        return validate_source(config, extracted["source"], run_id=run_id,
+                               data_interval_end=data_interval_end)
 
-    @task(outlets=[WAREHOUSE_ITEMS])
-    def load(validated: dict, run_id=None, data_interval_end=None) -> dict:
+    @step_task(INGEST, outlets=[WAREHOUSE_ITEMS])
+    def load(config, validated: dict, run_id=None, data_interval_end=None) -> dict:
         """Store new and changed items as versions; reconcile the counts."""
         from wijkopvolging.ingest import load_source
 
-        with fail_clearly(f"source {validated['source']!r}"):
-            return log_outcome(f"load {validated['source']}", load_source(
-                load_settings(), validated["source"], run_id=run_id,
-                data_interval_end=data_interval_end))
+        return load_source(config, validated["source"], run_id=run_id,
+                           data_interval_end=data_interval_end)
 
-    @task
-    def steward_report(loaded: list[dict], run_id=None, data_interval_end=None) -> dict:
+    @step_task(INGEST)
+    def steward_report(config, loaded: list[dict], run_id=None,
+                       data_interval_end=None) -> dict:
         """Write the steward report and the run manifest; log where they are."""
         from wijkopvolging.ingest import write_ingest_report
 
-        with fail_clearly("validatierapport"):
-            return log_outcome("steward_report", write_ingest_report(
-                load_settings(), run_id=run_id, data_interval_end=data_interval_end))
+        return write_ingest_report(config, run_id=run_id, data_interval_end=data_interval_end)
 
     # One mapped group per source: its validate and load wait for its own extract only,
     # so a source that is down (or refused) stops its own steps, not the others' loads.

@@ -29,24 +29,24 @@ wait in `<drop folder>/niet-geleverd/` until a run with `force_delivery` sends t
 
 from __future__ import annotations
 
-from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
+from airflow.sdk import CronDataIntervalTimetable, Param, chain, dag
 
 from wijkopvolging.airflow_support import (
     RETRY_WITH_BACKOFF,
     announce_period,
     fail_clearly,
-    load_settings,
-    log_outcome,
     notify_operations,
     period_param,
+    step_task,
 )
 from wijkopvolging.approval_task import CollegeApprovalOperator
 from wijkopvolging.assets import PERIOD_DOCUMENTS, WAREHOUSE_ITEMS
+from wijkopvolging.pipeline import RAPPORTAGE
 from wijkopvolging.schedules import REPORT_CRON, TIMEZONE
 
 
 @dag(
-    dag_id="wijkopvolging_rapportage",
+    dag_id=RAPPORTAGE.dag_id,
     schedule=CronDataIntervalTimetable(REPORT_CRON, timezone=TIMEZONE),
     catchup=False,
     max_active_runs=1,
@@ -66,129 +66,100 @@ from wijkopvolging.schedules import REPORT_CRON, TIMEZONE
     },
 )
 def wijkopvolging_rapportage():
-    @task
+    # Each task is a step of wijkopvolging.pipeline.RAPPORTAGE (its order, its label in a
+    # failure); step_task reads the settings, parses the period and logs the outcome.
+
+    @step_task(RAPPORTAGE)
     def resolve_period(params=None, data_interval_start=None, data_interval_end=None) -> str:
         """The period this run reports on: the `periode` parameter or the data interval."""
         from wijkopvolging.periods import Period
 
-        with fail_clearly("parameter 'periode'"):
-            if params and params.get("periode"):
-                slug = Period.parse(params["periode"]).slug
-            else:
-                slug = Period.from_data_interval(data_interval_start, data_interval_end).slug
+        if params and params.get("periode"):
+            slug = Period.parse(params["periode"]).slug
+        else:
+            slug = Period.from_data_interval(data_interval_start, data_interval_end).slug
         announce_period(slug)
         return slug
 
-    @task(inlets=[WAREHOUSE_ITEMS])
-    def snapshot(period: str, params=None, run_id=None) -> dict:
+    @step_task(RAPPORTAGE, inlets=[WAREHOUSE_ITEMS])
+    def snapshot(config, period, params=None, run_id=None) -> dict:
         """The items open at the peildatum or answered in the period, as of its end (as
         recorded at `bekend_op` when given: a delivered report made again as delivered)."""
-        from wijkopvolging.periods import Period
         from wijkopvolging.rapportage import parse_known_at, take_snapshot
 
-        announce_period(period)
         with fail_clearly("parameter 'bekend_op'"):
             known_at = parse_known_at((params or {}).get("bekend_op"))
-        with fail_clearly("momentopname"):
-            return log_outcome("snapshot", take_snapshot(
-                load_settings(), Period.parse(period), run_id=run_id, known_at=known_at))
+        return take_snapshot(config, period, run_id=run_id, known_at=known_at)
 
-    @task
-    def publication_gate(period: str, run_id=None) -> dict:
+    @step_task(RAPPORTAGE)
+    def publication_gate(config, period, run_id=None) -> dict:
         """Refuse to publish if any record carries a resident's personal data."""
-        from wijkopvolging.periods import Period
         from wijkopvolging.rapportage import check_publication_gate
 
-        announce_period(period)
-        with fail_clearly("publicatiecontrole"):
-            return log_outcome("publication_gate", check_publication_gate(
-                load_settings(), Period.parse(period), run_id=run_id))
+        return check_publication_gate(config, period, run_id=run_id)
 
-    @task
-    def timeliness(period: str, run_id=None) -> dict:
+    @step_task(RAPPORTAGE)
+    def timeliness(config, period, run_id=None) -> dict:
         """Deadline and status at the peildatum for every item."""
-        from wijkopvolging.periods import Period
         from wijkopvolging.rapportage import compute_timeliness
 
-        announce_period(period)
-        with fail_clearly("tijdigheid"):
-            return log_outcome("timeliness", compute_timeliness(
-                load_settings(), Period.parse(period), run_id=run_id))
+        return compute_timeliness(config, period, run_id=run_id)
 
-    @task
-    def concept(period: str, run_id=None) -> dict:
+    @step_task(RAPPORTAGE)
+    def concept(config, period, run_id=None) -> dict:
         """The set as a concept for the college (every page marked), delivered to the
         secretariat's folder and mail; the griffie gets nothing yet."""
         from wijkopvolging.delivery import deliver_concept
-        from wijkopvolging.periods import Period
         from wijkopvolging.rapportage import render_concept
 
-        announce_period(period)
-        with fail_clearly("concept voor het college"):
-            config, parsed = load_settings(), Period.parse(period)
-            result = deliver_concept(config, parsed,
-                                     render_concept(config, parsed, run_id=run_id)["set"])
-        return log_outcome("concept", result)
+        return deliver_concept(config, period,
+                               render_concept(config, period, run_id=run_id)["set"])
 
     college_approval = CollegeApprovalOperator(task_id="college_approval",
                                                concept_task_id="concept")
 
-    @task(outlets=[PERIOD_DOCUMENTS])
-    def documents(period: str, decision: dict, run_id=None, params=None) -> dict:
+    @step_task(RAPPORTAGE, outlets=[PERIOD_DOCUMENTS])
+    def documents(config, period, decision: dict, run_id=None, params=None) -> dict:
         """The final raadsinformatiebrief and overview, dated and numbered as the college
         decided, rendered into the work folder; with `force_delivery` also the set marked
         "herziene versie". Skipped (and so is delivery) when the college rejected."""
         from airflow.sdk.exceptions import AirflowSkipException
 
         from wijkopvolging.approval import CollegeDecision
-        from wijkopvolging.periods import Period
         from wijkopvolging.rapportage import render_for_delivery
 
-        announce_period(period)
         college = CollegeDecision.from_xcom(decision)
         if not college.approved:
             raise AirflowSkipException(f"niets naar de griffie: {college.summary()}")
-        with fail_clearly("documenten"):
-            rendered = render_for_delivery(
-                load_settings(), Period.parse(period), run_id=run_id, decision=college,
-                with_revision=bool((params or {}).get("force_delivery")))
-        return log_outcome("documents", rendered)
+        return render_for_delivery(config, period, run_id=run_id, decision=college,
+                                   with_revision=bool((params or {}).get("force_delivery")))
 
-    @task(**RETRY_WITH_BACKOFF, inlets=[PERIOD_DOCUMENTS])
-    def deliver(period: str, rendered: dict, run_id=None, params=None) -> dict:
+    @step_task(RAPPORTAGE, **RETRY_WITH_BACKOFF, inlets=[PERIOD_DOCUMENTS])
+    def deliver(config, period, rendered: dict, run_id=None, params=None) -> dict:
         """Drop folder and e-mail to the griffie, once per set; a changed set only with
         `force_delivery`. An SMTP server that is down fails this task (and retries)."""
         from wijkopvolging.delivery import deliver_to_griffie
-        from wijkopvolging.periods import Period
 
-        announce_period(period)
-        with fail_clearly("levering aan de griffie"):
-            result = deliver_to_griffie(
-                load_settings(), Period.parse(period), rendered["set"], run_id=run_id,
-                revised_set=rendered["revised_set"],
-                force=bool((params or {}).get("force_delivery")))
-        return log_outcome("deliver", result)
+        return deliver_to_griffie(config, period, rendered["set"], run_id=run_id,
+                                  revised_set=rendered["revised_set"],
+                                  force=bool((params or {}).get("force_delivery")))
 
-    @task(**RETRY_WITH_BACKOFF)
-    def deliver_wijkraden(period: str, run_id=None) -> dict:
+    @step_task(RAPPORTAGE, **RETRY_WITH_BACKOFF)
+    def deliver_wijkraden(config, period, run_id=None) -> dict:
         """Each wijkraad's afschrift (in the drop folder) to its gebiedsorganisatie, once
         per recipient through the delivery ledger; nothing without the SMTP connection.
         Runs after the griffie's delivery of the approved set; skipped on rejection."""
-        from wijkopvolging.periods import Period
         from wijkopvolging.wijkraden import deliver_afschriften
 
-        announce_period(period)
-        with fail_clearly("levering aan de wijkraden"):
-            return log_outcome("deliver_wijkraden", deliver_afschriften(
-                load_settings(), Period.parse(period), run_id=run_id))
+        return deliver_afschriften(config, period, run_id=run_id)
 
     period = resolve_period()
-    checked = snapshot(period) >> publication_gate(period)
-    made = concept(period)
-    checked >> timeliness(period) >> made >> college_approval
-    # Skipped with documents and deliver when the college rejects: only an approved set
-    # that reached the drop folder goes to the wijkraden.
-    deliver(period, documents(period, college_approval.output)) >> deliver_wijkraden(period)
+    chain(snapshot(period), publication_gate(period), timeliness(period), concept(period),
+          college_approval)
+    # The college's answer decides: a rejection skips documents, deliver and the wijkraden
+    # (only an approved set that reached the drop folder goes to the wijkraden).
+    rendered = documents(period, college_approval.output)
+    deliver(period, rendered) >> deliver_wijkraden(period)
 
 
 wijkopvolging_rapportage()

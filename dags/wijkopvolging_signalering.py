@@ -10,21 +10,16 @@ per recipient in `<output>/signalering/<YYYY-MM-DD>/`, mailed once to the addres
 
 from __future__ import annotations
 
-from airflow.sdk import CronDataIntervalTimetable, dag, task
+from airflow.sdk import CronDataIntervalTimetable, dag
 
-from wijkopvolging.airflow_support import (
-    RETRY_WITH_BACKOFF,
-    fail_clearly,
-    load_settings,
-    log_outcome,
-    notify_operations,
-)
+from wijkopvolging.airflow_support import RETRY_WITH_BACKOFF, notify_operations, step_task
 from wijkopvolging.assets import WAREHOUSE_ITEMS, WEEK_LISTS
+from wijkopvolging.pipeline import SIGNALERING
 from wijkopvolging.schedules import SIGNALERING_CRON, TIMEZONE
 
 
 @dag(
-    dag_id="wijkopvolging_signalering",
+    dag_id=SIGNALERING.dag_id,
     schedule=CronDataIntervalTimetable(SIGNALERING_CRON, timezone=TIMEZONE),
     catchup=False,
     max_active_runs=1,
@@ -34,27 +29,26 @@ from wijkopvolging.schedules import SIGNALERING_CRON, TIMEZONE
                   "on_failure_callback": notify_operations},
 )
 def wijkopvolging_signalering():
-    @task(inlets=[WAREHOUSE_ITEMS], outlets=[WEEK_LISTS])
-    def make_lists(data_interval_end=None) -> dict:
+    # Each task is a step of wijkopvolging.pipeline.SIGNALERING (its order, its label in a
+    # failure); step_task reads the settings and logs the outcome.
+
+    @step_task(SIGNALERING, inlets=[WAREHOUSE_ITEMS], outlets=[WEEK_LISTS])
+    def make_lists(config, data_interval_end=None) -> dict:
         """The week's lists, as of the Monday morning this run stands for."""
         from wijkopvolging.periods import AMSTERDAM
         from wijkopvolging.signalering import make_week_lists
 
         monday = data_interval_end.astimezone(AMSTERDAM).date()
-        with fail_clearly("signalering"):
-            return log_outcome("make_lists", make_week_lists(load_settings(), monday,
-                                                             as_of=data_interval_end))
+        return make_week_lists(config, monday, as_of=data_interval_end)
 
-    @task(**RETRY_WITH_BACKOFF, inlets=[WEEK_LISTS])
-    def deliver(lists: dict, run_id=None, data_interval_end=None) -> dict:
+    @step_task(SIGNALERING, **RETRY_WITH_BACKOFF, inlets=[WEEK_LISTS])
+    def deliver(config, lists: dict, run_id=None, data_interval_end=None) -> dict:
         """Mail each list once; a second run in the same week sends nothing new."""
         from wijkopvolging.periods import AMSTERDAM
         from wijkopvolging.signalering import deliver_week_lists
 
         monday = data_interval_end.astimezone(AMSTERDAM).date()
-        with fail_clearly("signalering versturen"):
-            return log_outcome("deliver", deliver_week_lists(load_settings(), monday,
-                                                             run_id=run_id))
+        return deliver_week_lists(config, monday, run_id=run_id)
 
     deliver(make_lists())
 

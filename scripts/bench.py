@@ -3,10 +3,12 @@
     python scripts/bench.py [--sizes 1000 10000 100000] [--pdf-max 10000]
 
 For each size, the demo generator (scaled, one report period) fills a SQL source, and the
-real stages run on it: extract (SQLite, and PostgreSQL when it is reachable), validate,
-load, snapshot, timeliness, the trend (five earlier snapshots), letter, overview, the
-afschriften per wijkraad, open data, the web page (its size and render time in Debian's
-Chromium), PDF (letter, overview and afschriften in one LibreOffice call). Prints
+real stages run on it: the pipeline's own steps as the DAG tasks call them
+(wijkopvolging.pipeline: extract from SQLite, and from PostgreSQL when it is reachable,
+validate, load; snapshot, publication gate, timeliness), then the documents' parts: the
+trend (five earlier snapshots), letter, overview, the afschriften per wijkraad, open
+data, the web page (its size and render time in Debian's Chromium), PDF (letter,
+overview and afschriften in one LibreOffice call). Prints
 seconds, peak memory (the process's resident set during the stage) and items per second
 per stage, each stage's 100k/10k ratio, the import time of each DAG file, and the
 overview generator against the naive python-docx approach. Writes the figures to
@@ -92,6 +94,8 @@ def postgres_url() -> str | None:
 
 
 def run_size(n: int, tmp: Path, pdf_max: int) -> None:
+    import dataclasses
+
     import sqlalchemy as sa
 
     from demo.registrations import fill_demo_source
@@ -100,19 +104,17 @@ def run_size(n: int, tmp: Path, pdf_max: int) -> None:
     from wijkopvolging.documents.afschrift import render_afschriften
     from wijkopvolging.documents.opendata import write_open_data
     from wijkopvolging.documents.webpage import write_webpage
-    from wijkopvolging.periods import Period, select_for_report
-    from wijkopvolging.reference import ReferenceData
-    from wijkopvolging.sources import extract
-    from wijkopvolging.timeliness import apply_timeliness
-    from wijkopvolging.trend import compute_trend
-    from wijkopvolging.validation import validate_extract
+    from wijkopvolging.model import ERROR
+    from wijkopvolging.periods import Period
+    from wijkopvolging.pipeline import INGEST, RAPPORTAGE
+    from wijkopvolging.schedules import ingest_at, report_as_of
+    from wijkopvolging.trend import compute_trend, trend_periods
     from wijkopvolging.warehouse import open_warehouse
 
     period = Period.starting(*PERIOD_START)
-    as_of = dt.datetime.combine(period.end, dt.time(6), tzinfo=dt.UTC)
-    config = load_config()
-    demo = config.sources[0]
-    reference = ReferenceData.load()
+    as_of = ingest_at(period.end)  # the daily ingest the report reads
+    base = load_config()
+    demo = base.sources[0]
     folder = tmp / f"n{n}"
     folder.mkdir()
     print(f"\n{n:,} items")
@@ -122,13 +124,26 @@ def run_size(n: int, tmp: Path, pdf_max: int) -> None:
         count = fill_demo_source(sqlite_url, until=period.peildatum, months=1,
                                  scale=n / ITEMS_PER_SCALE, broken=False)
 
-    def source_at(url):
-        return SourceConfig(demo.name, "sql", demo.mapping, {**demo.options, "url": url},
-                            demo.values)
+    def config_at(url):
+        """The configuration with one SQL source at ``url`` and this size's own warehouse,
+        output and GX folders: the pipeline's steps run on it as they would in a DAG."""
+        source = SourceConfig(demo.name, "sql", demo.mapping, {**demo.options, "url": url},
+                              demo.values)
+        return dataclasses.replace(base, sources=(source,),
+                                   warehouse_url=f"sqlite:///{folder}/warehouse.sqlite",
+                                   output_dir=folder / "output", gx_dir=folder / "gx")
 
-    with stage("extract_sqlite", count):
-        extracted = extract(source_at(sqlite_url), data_interval_start=None,
-                            data_interval_end=as_of)
+    config = config_at(sqlite_url)
+    ingest_run = {"run_id": f"bench{n}", "data_interval_end": as_of}
+    # The ingest DAG's steps for one source, as its tasks call them (extract: from SQLite).
+    for step in INGEST.between("extract", "load"):
+        extra = {"data_interval_start": None} if step.name == "extract" else {}
+        if step.name == "load":  # the staged items, for the trend's history below
+            with open_warehouse(config.warehouse_url) as warehouse:
+                items = warehouse.read_staging(ingest_run["run_id"], demo.name)
+                findings = warehouse.findings_of_run(ingest_run["run_id"])
+        with stage(step.name, count):
+            step(config, demo.name, **ingest_run, **extra)
     pg = postgres_url()
     if pg:
         schema = f"bench_{os.getpid()}_{n}"
@@ -140,38 +155,27 @@ def run_size(n: int, tmp: Path, pdf_max: int) -> None:
             fill_demo_source(url, until=period.peildatum, months=1, scale=n / ITEMS_PER_SCALE,
                              broken=False)
             with stage("extract_postgres", count):
-                extract(source_at(url), data_interval_start=None, data_interval_end=as_of)
+                INGEST.step("extract")(config_at(url), demo.name, run_id=f"bench{n}-postgres",
+                                       data_interval_start=None, data_interval_end=as_of)
         finally:
             with engine.begin() as conn:
                 conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
             engine.dispose()
-    items = extracted.items
 
-    with stage("validate", count):
-        findings = validate_extract(items, source=demo.name, reference=reference,
-                                    interval_end=as_of, settings=config.settings,
-                                    run_id=f"bench{n}", gx_dir=folder / "gx")
-    with open_warehouse(f"sqlite:///{folder}/warehouse.sqlite") as warehouse:
-        with stage("load", count):
-            warehouse.write_staging("bench", demo.name, items)
-            warehouse.write_findings("bench", demo.name, as_of, findings, detected_at=as_of)
-            bad = set(findings.loc[findings["severity"] == "error", "row_no"].astype(int))
-            warehouse.load_versions("bench", demo.name, as_of, items[~items["row_no"].isin(bad)],
-                                    full_extract=True)
+    bad = set(findings.loc[findings["severity"] == ERROR, "row_no"].dropna().astype(int))
+    valid = items[~items["row_no"].isin(bad)]
+    report_run = f"bench{n}-rapportage"
+    with open_warehouse(config.warehouse_url) as warehouse:
         with stage("history_setup", count):  # setup: the trend's five earlier period ends
-            from wijkopvolging.schedules import report_as_of
-            from wijkopvolging.trend import trend_periods
-
             for earlier in trend_periods(period)[:-1]:
                 warehouse.load_versions(f"bench-{earlier.slug}", demo.name,
-                                        report_as_of(earlier),
-                                        items[~items["row_no"].isin(bad)], full_extract=True)
-        with stage("snapshot", count):
-            report = select_for_report(warehouse.snapshot(as_of), period)
-            report["gebied"] = report["wijk"].map(reference.gebied_of)
-        with stage("timeliness", len(report)):
-            report = apply_timeliness(report, period.peildatum,
-                                      config.settings.timeliness)
+                                        report_as_of(earlier), valid, full_extract=True)
+    # The rapportage DAG's checks, as its tasks call them.
+    for step in RAPPORTAGE.between("snapshot", "timeliness"):
+        with stage(step.name, count):
+            step(config, period, run_id=report_run)
+    with open_warehouse(config.warehouse_url) as warehouse:
+        report = warehouse.read_report_items(report_run)
         with stage("trend", count):  # five earlier snapshots, as reported
             trend = compute_trend(config, period, report, warehouse=warehouse)
     with stage("letter", len(report)):
@@ -237,21 +241,18 @@ def measure_webpage(path: Path, rows: int) -> None:
 def dag_import_times() -> None:
     print("\nDAG file import (bytecode compiled; airflow.sdk itself loaded first, as the "
           "dag-processor has it)")
-    probe = (
-        "import importlib.util, sys, time\n"
-        f"sys.path.insert(0, {str(ROOT / 'plugins')!r})\n"
-        "t0 = time.perf_counter(); import airflow.sdk; t1 = time.perf_counter()\n"
-        "spec = importlib.util.spec_from_file_location('dagfile', sys.argv[1])\n"
-        "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
-        "print(t1 - t0, time.perf_counter() - t1)\n"
-    )
-    for path in sorted((ROOT / "dags").glob("*.py")):
-        runs = []
-        for _ in range(3):
-            out = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True,
-                                 text=True, check=True).stdout.split()
-            runs.append((float(out[0]), float(out[1])))
-        sdk, own = min(r[0] for r in runs), min(r[1] for r in runs)
+    paths = sorted((ROOT / "dags").glob("*.py"))
+    runs: dict[str, list[float]] = {}
+    for _ in range(3):
+        out = subprocess.run([sys.executable, str(ROOT / "scripts" / "dag_import_probe.py"),
+                              *map(str, paths)], capture_output=True, text=True, check=True)
+        for line in (json.loads(text) for text in out.stdout.splitlines()
+                     if text.startswith("{")):
+            key = Path(line["file"]).name if "file" in line else "airflow.sdk"
+            runs.setdefault(key, []).append(line.get("seconds", line.get("airflow_sdk_seconds")))
+    sdk = min(runs["airflow.sdk"])
+    for path in paths:
+        own = min(runs[path.name])
         RESULTS.append({"stage": f"dag_import:{path.name}", "items": 0,
                         "seconds": round(own, 4), "peak_mb": None,
                         "airflow_sdk_seconds": round(sdk, 3)})

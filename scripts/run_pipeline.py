@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))  # the demo sources (demo/), outside the package
 from demo import runner  # noqa: E402
 from demo.college import demo_decision  # noqa: E402
 from demo.sources import fill_demo_sources  # noqa: E402
+from wijkopvolging import pipeline  # noqa: E402
 from wijkopvolging.config import load_config  # noqa: E402
 from wijkopvolging.errors import ExpectedError  # noqa: E402
 from wijkopvolging.periods import Period  # noqa: E402
@@ -141,7 +142,6 @@ def ingest_history(config, period: Period) -> None:
     were at that period's end and run the ingest steps as of then (oldest first, as the
     daily ingest would have). The same step functions the ingest DAG's tasks call, in
     this process: Airflow's runner would add about half a minute per period."""
-    from wijkopvolging import pipeline
     from wijkopvolging.trend import trend_periods
     from wijkopvolging.warehouse import open_warehouse
 
@@ -189,15 +189,15 @@ def main() -> None:
     log_dir = Path(os.environ.get("AIRFLOW_HOME", ROOT / ".airflow")) / "make-run"
     log_dir.mkdir(parents=True, exist_ok=True)
     ingest_moment = ingest_at(period.end)
-    run_dag("wijkopvolging_ingest", ingest_moment, log_dir)
+    run_dag(pipeline.INGEST.dag_id, ingest_moment, log_dir)
     approval = demo_decision(period, dt.date.today()) if config.approval.demo_approval else None
     if approval is None:
         print("  De run wacht op het besluit van het college: geef het in Airflow "
               "(Required actions, `make airflow-ui`) of via de REST API.", flush=True)
-    run_dag("wijkopvolging_rapportage", report_as_of(period), log_dir, approval)
+    run_dag(pipeline.RAPPORTAGE.dag_id, report_as_of(period), log_dir, approval)
     # The early-warning lists of the first Monday after the period.
     monday = period.end + dt.timedelta(days=(7 - period.end.weekday()) % 7)
-    run_dag("wijkopvolging_signalering", signalering_at(monday), log_dir)
+    run_dag(pipeline.SIGNALERING.dag_id, signalering_at(monday), log_dir)
 
     manifest = json.loads((period_folder(config, period) / "manifest.json").read_text())
     folder = period_folder(config, period)

@@ -104,13 +104,10 @@ class Ingested:
 
 def ingest(config, *, run_id: str = "test_ingest", at: dt.datetime = INGEST_AT) -> Ingested:
     """Extract, validate and load the file source with the ingest's own steps."""
-    from wijkopvolging.ingest import extract_source, load_source, validate_source
+    from wijkopvolging.pipeline import ingest_source
     from wijkopvolging.warehouse import open_warehouse
 
-    extract_source(config, SOURCE, run_id=run_id, data_interval_start=at - dt.timedelta(days=1),
-                   data_interval_end=at)
-    validate_source(config, SOURCE, run_id=run_id, data_interval_end=at)
-    load_source(config, SOURCE, run_id=run_id, data_interval_end=at)
+    ingest_source(config, SOURCE, run_id=run_id, data_interval_end=at)
     with open_warehouse(config.warehouse_url) as warehouse:
         runs = warehouse.runs_of(run_id)
         findings = warehouse.findings_of_run(run_id)

@@ -3,8 +3,13 @@ errors that speak to the operator. Imports nothing heavy, so DAG files parse fas
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Mapping
 from contextlib import contextmanager
 from datetime import timedelta
+
+from wijkopvolging.pipeline import PIPELINES
 
 
 def load_settings():
@@ -81,6 +86,63 @@ def fail_clearly(what: str):
         raise AirflowFailException(f"{what}: {message}") from None
 
 
+def step_task(pipeline, **task_kwargs):
+    """The frame of every wijkopvolging task: ``@step_task(RAPPORTAGE, retries=3)`` over a
+    function named after a step of ``pipeline`` (``wijkopvolging.pipeline``) makes it an
+    Airflow task (``task_kwargs`` go to ``@task``) whose body is just the domain call.
+
+    Around the body the frame announces the period (when the body takes ``period``),
+    then, inside ``fail_clearly`` with the step's Dutch label, reads the settings (when the
+    body's first parameter is ``config``) and parses the period into a ``Period``; it
+    logs the body's outcome under the task's name and returns it (the XCom). The body
+    takes Airflow's context values (``run_id``, ``params``, ...) and upstream values by
+    name, as any task does. A per-source step's label and log name the source: the
+    ``source_name`` argument, or the ``source`` its upstream value names. A function
+    that is no step of ``pipeline`` is refused when the DAG file is parsed."""
+    from airflow.sdk import task
+
+    def frame(body):
+        step = pipeline.step(body.__name__)
+        signature = inspect.signature(body)
+        takes_config = next(iter(signature.parameters), None) == "config"
+        # What Airflow sees: the body's parameters without ``config``, which the frame gives.
+        outer = signature.replace(parameters=[
+            parameter for name, parameter in signature.parameters.items()
+            if not (takes_config and name == "config")])
+        per_source = "{source" in step.label
+
+        @functools.wraps(body)
+        def framed(*args, **kwargs):
+            bound = outer.bind(*args, **kwargs)
+            source = _source_of(bound.arguments) if per_source else None
+            name = f"{step.name} {source}" if per_source else step.name
+            if "period" in bound.arguments:
+                announce_period(bound.arguments["period"])
+            with fail_clearly(step.label_for(source)):
+                if "period" in bound.arguments:
+                    from wijkopvolging.periods import Period
+
+                    bound.arguments["period"] = Period.parse(bound.arguments["period"])
+                given = (load_settings(),) if takes_config else ()
+                outcome = body(*given, *bound.args, **bound.kwargs)
+            return log_outcome(name, outcome)
+
+        framed.__signature__ = outer
+        framed.step = step  # tests/dags: every task is framed, by the step of its own name
+        return task(**task_kwargs)(framed)
+
+    return frame
+
+
+def _source_of(arguments: Mapping) -> str:
+    """The source a per-source task works on: its ``source_name``, or the ``source`` its
+    upstream task's outcome names (validate and load take the previous step's dict)."""
+    if "source_name" in arguments:
+        return arguments["source_name"]
+    upstream = next(iter(arguments.values()))
+    return upstream["source"]
+
+
 # ------------------------------------------------------------------ task logs and parameters
 
 # How far back the trigger form (and so any trigger: the form, the REST API, the CLI) offers
@@ -142,7 +204,7 @@ def period_param(today=None):
 
 # The pipeline's DAGs, in the order their schedules depend on each other: the report and the
 # lists read what the ingest loaded, so they run together or not at all.
-PIPELINE_DAGS = ("wijkopvolging_ingest", "wijkopvolging_rapportage", "wijkopvolging_signalering")
+PIPELINE_DAGS = tuple(declared.dag_id for declared in PIPELINES)
 
 
 def pause_summary(paused: dict[str, bool]) -> list[str]:

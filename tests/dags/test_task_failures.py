@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
 import shutil
 
@@ -10,45 +9,73 @@ import pytest
 
 from tests.conftest import ROOT
 
-DAG_FILES = sorted((ROOT / "dags").glob("*.py"))
+
+def framed(body, label="stap", **task_kwargs):
+    """``body`` as step_task makes it, for a one-step pipeline named after it; returns the
+    function the task runs."""
+    from wijkopvolging.airflow_support import step_task
+    from wijkopvolging.pipeline import Pipeline, Step
+
+    declared = Pipeline("proef", (Step(body.__name__, label, "wijkopvolging.periods:Period"),))
+    return step_task(declared, **task_kwargs)(body).function
 
 
-def _is_task(function: ast.FunctionDef) -> bool:
-    for decorator in function.decorator_list:
-        target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        if isinstance(target, ast.Name) and target.id == "task":
-            return True
-    return False
+def test_the_frame_gives_settings_and_period_and_logs_the_outcome_under_the_task(
+        monkeypatch, caplog):
+    import logging
+
+    from wijkopvolging import airflow_support
+    from wijkopvolging.periods import Period
+
+    settings = object()
+    monkeypatch.setattr(airflow_support, "load_settings", lambda: settings)
+
+    def snapshot(config, period, run_id=None) -> dict:
+        return {"config": config, "period": period, "run_id": run_id}
+
+    with caplog.at_level(logging.INFO, logger="wijkopvolging.task"):
+        outcome = framed(snapshot)("2025-09_2025-10", run_id="r1")
+    assert outcome == {"config": settings, "period": Period.parse("2025-09"), "run_id": "r1"}
+    lines = [record.getMessage() for record in caplog.records]
+    assert lines[0] == "Periode september–oktober 2025 (2025-09_2025-10, peildatum 31-10-2025)"
+    assert lines[-1].startswith("snapshot klaar: config: ")
 
 
-def _inside_fail_clearly(function: ast.FunctionDef) -> tuple[set[int], int]:
-    """Ids of the nodes inside a ``with fail_clearly(...)`` block, and the number of blocks."""
-    inside, blocks = set(), 0
-    for node in ast.walk(function):
-        if isinstance(node, ast.With) and any(
-                isinstance(item.context_expr, ast.Call)
-                and getattr(item.context_expr.func, "id", None) == "fail_clearly"
-                for item in node.items):
-            blocks += 1
-            inside |= {id(child) for stmt in node.body for child in ast.walk(stmt)}
-    return inside, blocks
+def test_airflow_sees_the_body_without_the_settings_the_frame_gives():
+    import inspect
+
+    def deliver(config, period, rendered: dict, run_id=None, params=None) -> dict:
+        """Deliver."""
+
+    function = framed(deliver)
+    assert list(inspect.signature(function).parameters) == ["period", "rendered", "run_id",
+                                                            "params"]
+    assert function.__name__ == "deliver" and function.__doc__ == "Deliver."
 
 
-def _tasks():
-    for path in DAG_FILES:
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.FunctionDef) and _is_task(node):
-                yield pytest.param(node, id=f"{path.stem}.{node.name}")
+def test_expected_trouble_in_a_body_fails_once_under_the_steps_label_and_names_the_source():
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from wijkopvolging.sources import SourceSchemaError
+
+    def validate(extracted: dict) -> dict:
+        raise SourceSchemaError("kolom 'datum' ontbreekt\nvoeg hem toe")
+
+    with pytest.raises(AirflowFailException) as failure:
+        framed(validate, label="source {source!r}")({"source": "registratie"})
+    assert str(failure.value) == "source 'registratie': kolom 'datum' ontbreekt voeg hem toe"
+    assert failure.value.__cause__ is None and failure.value.__suppress_context__
 
 
-@pytest.mark.parametrize("function", _tasks())
-def test_every_task_does_its_work_inside_fail_clearly(function):
-    inside, blocks = _inside_fail_clearly(function)
-    assert blocks >= 1, f"task {function.name} is not wrapped in fail_clearly"
-    calls = [node for node in ast.walk(function) if isinstance(node, ast.Call)
-             and getattr(node.func, "id", None) in ("load_settings",)]
-    assert all(id(call) in inside for call in calls), (
-        f"task {function.name} reads the configuration outside fail_clearly")
+def test_a_task_that_is_no_declared_step_is_refused_when_the_dag_is_parsed():
+    from wijkopvolging.airflow_support import step_task
+    from wijkopvolging.pipeline import RAPPORTAGE
+
+    def archief(config, period) -> dict:
+        return {}
+
+    with pytest.raises(KeyError, match="'archief' is no step of wijkopvolging_rapportage"):
+        step_task(RAPPORTAGE)(archief)
 
 
 @pytest.fixture(scope="module")

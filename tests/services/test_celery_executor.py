@@ -5,13 +5,12 @@ run: its mapped tasks per source are what the workers spread in production."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from importlib import metadata
 
 import pytest
 
+from tests.fresh_import import fresh_import
 from tests.projects import ingest_moment, postgres_project
 from tests.services.airflow_processes import delete_redis_keys, require_redis
 
@@ -24,10 +23,7 @@ PERIODE = "2026-09"
 def test_celery_provider_works_with_the_pinned_celery():
     """Fails fast, naming the versions, when the lock pairs the Celery provider with a
     Celery release it cannot import (the scheduler and the workers would not start)."""
-    result = subprocess.run(
-        [sys.executable, "-c",
-         "import airflow.providers.celery.executors.celery_executor"],
-        capture_output=True, text=True, timeout=120)
+    result, _ = fresh_import("airflow.providers.celery.executors.celery_executor")
     versions = {name: metadata.version(name)
                 for name in ("celery", "kombu", "apache-airflow-providers-celery")}
     assert result.returncode == 0, (

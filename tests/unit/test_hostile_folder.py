@@ -108,7 +108,7 @@ def pipeline(tmp_path_factory, monkeypatch_module):
     import wijkopvolging.documents
     from demo.exports import write_demo_exports
     from demo.registrations import fill_demo_source
-    from wijkopvolging import ingest, rapportage
+    from wijkopvolging import pipeline, rapportage
     from wijkopvolging.signalering import make_week_lists
 
     tmp_path = tmp_path_factory.mktemp("hostile-folder")
@@ -123,18 +123,10 @@ def pipeline(tmp_path_factory, monkeypatch_module):
     write_demo_exports(tmp_path / "exports", until=PERIOD.peildatum)
     hostile_files(tmp_path / "exports")
 
-    at, run_id = ingest_at(PERIOD.end), "hostile_ingest"
-    for source in config.sources:
-        ingest.extract_source(config, source.name, run_id=run_id,
-                              data_interval_start=at - dt.timedelta(days=1),
-                              data_interval_end=at)
-        ingest.validate_source(config, source.name, run_id=run_id, data_interval_end=at)
-        ingest.load_source(config, source.name, run_id=run_id, data_interval_end=at)
-    steward = ingest.write_ingest_report(config, run_id=run_id, data_interval_end=at)
+    steward = pipeline.ingest(config, run_id="hostile_ingest",
+                              data_interval_end=ingest_at(PERIOD.end))["report"]
     report_id = "hostile_report"
-    rapportage.take_snapshot(config, PERIOD, run_id=report_id)
-    rapportage.check_publication_gate(config, PERIOD, run_id=report_id)
-    rapportage.compute_timeliness(config, PERIOD, run_id=report_id)
+    pipeline.report_checks(config, PERIOD, run_id=report_id)
     documents = rapportage.write_documents(
         config, PERIOD, run_id=report_id, folder=tmp_path / "set", kenmerk="26bb004711",
         letter_date=dt.date(2026, 11, 10))

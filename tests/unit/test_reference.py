@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.fresh_import import fresh_import
 from wijkopvolging.reference import (
     DORPSRAAD,
     WIJKRAAD,
@@ -219,14 +218,9 @@ def test_wijken_frame_lists_wijk_gebied_and_type(ref):
 
 
 def test_module_imports_without_pandas():
-    code = (
-        "import sys; import wijkopvolging.reference; sys.exit(1 if 'pandas' in sys.modules else 0)"
-    )
-    plugins = str(Path(__file__).resolve().parents[2] / "plugins")
-    result = subprocess.run(
-        [sys.executable, "-c", code], env={"PYTHONPATH": plugins}, capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr
+    done, loaded = fresh_import("wijkopvolging.reference", env={"PATH": ""})
+    assert done.returncode == 0, done.stderr
+    assert "wijkopvolging" in loaded and "pandas" not in loaded
 
 
 def test_load_is_cached_per_folder(config_copy):

@@ -202,13 +202,8 @@ def test_a_spreadsheet_record_is_reported_once_at_the_row_excel_shows(isolated_p
     import dataclasses
 
     from tests.unit.test_source_files import HEADER, ROWS, write_xlsx
+    from wijkopvolging import pipeline
     from wijkopvolging.config import load_config
-    from wijkopvolging.ingest import (
-        extract_source,
-        load_source,
-        validate_source,
-        write_ingest_report,
-    )
 
     folder = isolated_project / "exports"
     folder.mkdir()
@@ -220,12 +215,9 @@ def test_a_spreadsheet_record_is_reported_once_at_the_row_excel_shows(isolated_p
     lists = dataclasses.replace(lists, options={**lists.options, "folder": str(folder)})
     config = dataclasses.replace(config, sources=(lists,))
     end = dt.datetime(2024, 5, 1, 3, tzinfo=dt.UTC)
-    step = {"run_id": "r1", "data_interval_end": end}
-    extract_source(config, "gebiedslijsten", data_interval_start=end - dt.timedelta(days=1),
-                   **step)
-    validate_source(config, "gebiedslijsten", **step)
-    assert load_source(config, "gebiedslijsten", **step)["quarantined"] == 2
-    paths = write_ingest_report(config, **step)
+    ingested = pipeline.ingest(config, run_id="r1", data_interval_end=end)
+    assert ingested["loaded"]["gebiedslijsten"]["quarantined"] == 2
+    paths = ingested["report"]
 
     text = Path(paths["html"]).read_text(encoding="utf-8")
     assert "<h4>Onleesbare waarde (1)</h4>" in text
