@@ -115,10 +115,11 @@ def wijkopvolging_rapportage():
             return log_outcome("timeliness", compute_timeliness(
                 load_settings(), Period.parse(period), run_id=run_id))
 
-    @task
+    @task(**RETRY_WITH_BACKOFF)
     def concept(period: str, run_id=None) -> dict:
         """The set as a concept for the college (every page marked), delivered to the
-        secretariat's folder and mail; the griffie gets nothing yet."""
+        secretariat's folder and mail, once per run; the griffie gets nothing yet. An SMTP
+        server that is down fails this task (and retries)."""
         from wijkopvolging.delivery import deliver_concept
         from wijkopvolging.periods import Period
         from wijkopvolging.rapportage import render_concept
@@ -127,7 +128,8 @@ def wijkopvolging_rapportage():
         with fail_clearly("concept voor het college"):
             config, parsed = load_settings(), Period.parse(period)
             result = deliver_concept(config, parsed,
-                                     render_concept(config, parsed, run_id=run_id)["set"])
+                                     render_concept(config, parsed, run_id=run_id)["set"],
+                                     run_id=run_id)
         return log_outcome("concept", result)
 
     college_approval = CollegeApprovalOperator(task_id="college_approval",
