@@ -205,7 +205,9 @@ def deliver_week_lists(config, monday: dt.date, *, run_id: str,
         Delivery(key=LedgerKey.of(manifest["week"], set_name=LEDGER_SET,
                                   recipient=item["recipient"]),
                  content=content_fingerprint({item["file"]: item["sha256"]}, compared=XLSX),
-                 mail=_list_mail(config, monday, manifest, item, folder), name=item["name"])
+                 mail=_list_mail(config, monday, manifest, item, folder),
+                 name=(f"Wijk MT {item['name']}" if item["kind"] == "wijk"
+                       else f"staf wethouder {item['name']}"))
         for item in manifest["lists"]]
     with open_warehouse(config.warehouse_url) as warehouse:
         tally = deliver_each(
