@@ -105,15 +105,17 @@ def wijkopvolging_rapportage():
 
         return compute_timeliness(config, period, run_id=run_id)
 
-    @step_task(RAPPORTAGE)
+    @step_task(RAPPORTAGE, **RETRY_WITH_BACKOFF)
     def concept(config, period, run_id=None) -> dict:
         """The set as a concept for the college (every page marked), delivered to the
-        secretariat's folder and mail; the griffie gets nothing yet."""
+        secretariat's folder and mail, once per run; the griffie gets nothing yet. An SMTP
+        server that is down fails this task (and retries)."""
         from wijkopvolging.delivery import deliver_concept
         from wijkopvolging.rapportage import render_concept
 
         return deliver_concept(config, period,
-                               render_concept(config, period, run_id=run_id)["set"])
+                               render_concept(config, period, run_id=run_id)["set"],
+                               run_id=run_id)
 
     college_approval = CollegeApprovalOperator(task_id="college_approval",
                                                concept_task_id="concept")

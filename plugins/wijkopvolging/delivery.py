@@ -8,7 +8,8 @@ Before the griffie, the college: ``deliver_concept`` places the concept set in
 ``<drop folder>/concept/`` and mails it to the secretariat (``approval.to``), and
 ``record_college_decision`` notes the college's answer in the ledger (channel
 ``college``). Only an approved, final set reaches ``deliver_to_griffie``, which decides,
-against the delivery ledger in the warehouse, what the griffie gets:
+against the delivery ledger in the warehouse (``deliver_once``, the rule every delivery
+shares), what the griffie gets:
 
 - **first delivery**: the set goes into the drop folder ``<output>/<YYYY-MM>_<YYYY-MM>/``
   and by e-mail (letter, overview and PDFs attached); the ledger records it;
@@ -29,7 +30,8 @@ Without an Airflow connection named ``delivery.smtp_conn_id`` (``make run``, a l
 nothing is mailed or recorded: the drop folder always gets the current set and the log
 says where it is. With the connection, an unreachable server fails the task (Airflow
 retries it); the documents then already sit in the drop folder and the ledger stays
-unmarked, so the retry sends them.
+unmarked, so the retry sends them. The concept goes to the secretariat once per run, by
+the same rule: a retry does not mail it twice.
 
 Every file reaches its final name by ``os.replace`` from a temporary name in the same
 folder: a killed task never leaves a half-written document under a name the griffie uses.
@@ -38,14 +40,11 @@ folder: a killed task never leaves a half-written document under a name the grif
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import html
 import json
 import logging
 import shutil
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
 from wijkopvolging.atomic import (  # noqa: F401 (part of delivery's interface)
@@ -56,25 +55,28 @@ from wijkopvolging.atomic import (  # noqa: F401 (part of delivery's interface)
     sweep_temporary_files,
     write_atomic,
 )
-from wijkopvolging.errors import ExpectedError
+from wijkopvolging.deliver_once import (  # noqa: F401 (part of delivery's interface)
+    EMAIL,
+    Action,
+    Decision,
+    Delivery,
+    DeliveryError,
+    LedgerKey,
+    content_fingerprint,
+    decide_delivery,
+    deliver_once,
+)
 from wijkopvolging.mail import (  # noqa: F401 (MailNotSent: part of delivery's interface)
     Mail,
     MailNotSent,
-    send_mail,
     smtp_connection_configured,
 )
 
 log = logging.getLogger(__name__)
 
-EMAIL = "email"  # the ledger's channel for e-mail deliveries
 MANIFEST = "manifest.json"
 NOT_DELIVERED = "niet-geleverd"  # sub-folder for a changed set that was not sent
 CONCEPT = "concept"  # sub-folder of the drop folder: the college's concept
-COMPARED_SUFFIX = ".docx"  # deterministic documents; PDFs carry a creation time
-
-
-class DeliveryError(ExpectedError):
-    """The documents could not be delivered; the message says what to do."""
 
 
 # -- the set ---------------------------------------------------------------------------
@@ -118,51 +120,6 @@ def publish_set(source: Path, target: Path) -> dict:
             if stale.is_file() and str(stale.relative_to(target)) not in publications:
                 stale.unlink()
     return manifest
-
-
-# -- the ledger decision -----------------------------------------------------------------
-
-def content_fingerprint(files: Mapping[str, str]) -> str:
-    """One sha256 over the Word documents' checksums (name and sha256 per line)."""
-    lines = sorted(f"{name}  {sha}" for name, sha in files.items()
-                   if name.endswith(COMPARED_SUFFIX))
-    if not lines:
-        raise DeliveryError("the manifest lists no Word documents to deliver")
-    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
-
-
-class Action(StrEnum):
-    SEND = "send"  # never delivered: send the set
-    SEND_REVISED = "send_revised"  # changed and forced: send it marked "herziene versie"
-    NOTHING = "nothing"  # unchanged since the last delivery
-    HOLD = "hold"  # changed but not forced: keep it in niet-geleverd/
-
-
-@dataclass(frozen=True)
-class Decision:
-    action: Action
-    last: dict | None = None  # the latest ledger row for the period, if any
-
-    @property
-    def sends(self) -> bool:
-        return self.action in (Action.SEND, Action.SEND_REVISED)
-
-    @property
-    def revised(self) -> bool:
-        return self.action is Action.SEND_REVISED
-
-
-def decide_delivery(content_sha256: str, last: dict | None, *, force: bool) -> Decision:
-    """What to do with a period's set, given the last delivery of that period.
-
-    ``force`` only matters for a changed set: an unchanged set is never sent twice (the
-    griffie already has exactly these documents).
-    """
-    if last is None:
-        return Decision(Action.SEND)
-    if last["content_sha256"] == content_sha256:
-        return Decision(Action.NOTHING, last)
-    return Decision(Action.SEND_REVISED if force else Action.HOLD, last)
 
 
 # -- the e-mail --------------------------------------------------------------------------
@@ -226,14 +183,6 @@ def build_mail(period, manifest: Mapping, folder: Path, *, to: Iterable[str],
     )
 
 
-def _send(mail: Mail, conn_id: str) -> None:
-    try:
-        send_mail(mail, conn_id)
-    except MailNotSent as exc:  # not an expected error: the task's retries send it later
-        raise MailNotSent(f"{exc}; the documents are in the drop folder, nothing was "
-                          f"recorded as delivered") from exc
-
-
 # -- the whole step ----------------------------------------------------------------------
 
 def period_folder(config, period) -> Path:
@@ -274,10 +223,11 @@ def build_concept_mail(period, manifest: Mapping, folder: Path, *, to: Iterable[
                          "X-Wijkopvolging-Concept": "ja"})
 
 
-def deliver_concept(config, period, rendered: Path, *,
+def deliver_concept(config, period, rendered: Path, *, run_id: str,
                     smtp_configured: bool | None = None) -> dict:
     """Place the concept set in ``rendered`` into ``<drop folder>/concept/`` and, when the
-    SMTP connection exists and ``approval.to`` names the secretariat, mail it there.
+    SMTP connection exists and ``approval.to`` names the secretariat, mail it there once
+    per run: each run asks the college anew, a retry of the task does not mail it twice.
     The griffie gets nothing from this step. Returns what was done."""
     target = concept_folder(config, period)
     manifest = publish_set(rendered, target)
@@ -291,14 +241,30 @@ def deliver_concept(config, period, rendered: Path, *,
                     "geen adres in approval.to" if smtp_configured
                     else f"Airflow-verbinding {settings.smtp_conn_id!r} ontbreekt")
         return {"period": period.slug, "folder": str(target), "to": []}
-    mail = build_concept_mail(period, manifest, target, to=to, from_email=settings.from_email)
-    try:
-        send_mail(mail, settings.smtp_conn_id)
-    except MailNotSent as exc:
-        raise DeliveryError(f"{exc}; the concept is in {target}") from exc
-    log.info("concept van periode %s gemaild aan %s; staat in %s", period.label,
-             ", ".join(to), target)
-    return {"period": period.slug, "folder": str(target), "to": list(to)}
+    from wijkopvolging.warehouse import open_warehouse
+
+    concept = Delivery(
+        key=LedgerKey.of(period.slug, set_name=CONCEPT, recipient=run_id),
+        content=content_fingerprint(manifest["files"]),
+        mail=lambda _decision: build_concept_mail(period, manifest, target, to=to,
+                                                  from_email=settings.from_email),
+        name="concept")
+    with open_warehouse(config.warehouse_url) as warehouse:
+        try:
+            decision = deliver_once(warehouse, concept, conn_id=settings.smtp_conn_id,
+                                    run_id=run_id)
+        except MailNotSent as exc:  # not an expected error: the task's retries send it
+            raise MailNotSent(f"{exc}; the concept is in {target}, nothing was recorded "
+                              f"as delivered") from exc
+    if decision.sends:
+        log.info("concept van periode %s gemaild aan %s; staat in %s", period.label,
+                 ", ".join(to), target)
+    else:
+        log.info("concept van periode %s is in deze run al gemaild aan %s (%s); niet "
+                 "opnieuw verstuurd. Het staat in %s", period.label,
+                 ", ".join(decision.last["recipients"]), _when(decision.last), target)
+    return {"period": period.slug, "folder": str(target), "to": list(to),
+            "action": str(decision.action)}
 
 
 def deliver_to_griffie(config, period, rendered: Path, *, run_id: str,
@@ -332,30 +298,10 @@ def deliver_to_griffie(config, period, rendered: Path, *, run_id: str,
                           f"to, while the SMTP connection {settings.smtp_conn_id!r} exists")
     from wijkopvolging.warehouse import open_warehouse
 
-    with open_warehouse(config.warehouse_url) as warehouse:
-        decision = decide_delivery(content, warehouse.last_delivery(period.slug, EMAIL),
-                                   force=force)
-        if decision.action is Action.NOTHING:
-            _consume(candidate, revised_set, output=config.output_dir)
-            _discard(drop / NOT_DELIVERED)  # a held set equal to the delivered one is moot
-            log.info("periode %s is ongewijzigd sinds de levering van %s aan %s; niets "
-                     "verstuurd. Documenten: %s", period.label,
-                     _when(decision.last), ", ".join(decision.last["recipients"]), drop)
-            return {"period": period.slug, "action": str(decision.action),
-                    "folder": str(drop)}
-        if decision.action is Action.HOLD:
-            held = drop / NOT_DELIVERED
-            publish_set(candidate, held)
-            _consume(candidate, revised_set, output=config.output_dir)
-            log.warning(
-                "periode %s is gewijzigd sinds de levering van %s; NIET verstuurd. De map "
-                "%s houdt de geleverde versie; de nieuwe documenten staan in %s. Start "
-                "wijkopvolging_rapportage met periode=%s en force_delivery=true om ze als "
-                "herziene versie te leveren.", period.label, _when(decision.last), drop,
-                held, period.first_month)
-            return {"period": period.slug, "action": str(decision.action),
-                    "folder": str(held)}
+    sent: list[Mail] = []
 
+    def place_and_mail(decision: Decision) -> Mail:
+        """The set goes into the drop folder first: a mail that fails leaves it there."""
         source = candidate
         if decision.revised:
             if revised_set is None:
@@ -364,17 +310,43 @@ def deliver_to_griffie(config, period, rendered: Path, *, run_id: str,
                     f"is geen set gemarkeerd als herziene versie gemaakt; start de hele "
                     f"rapportage-DAG opnieuw met force_delivery=true")
             source = Path(revised_set)
-        sent = publish_set(source, drop)
-        mail = build_mail(
-            period, sent, drop, to=settings.griffie, from_email=settings.from_email,
+        placed = publish_set(source, drop)
+        sent.append(build_mail(
+            period, placed, drop, to=settings.griffie, from_email=settings.from_email,
             revised=decision.revised,
-            previous_delivery=decision.last["delivered_at"] if decision.last else None)
-        _send(mail, settings.smtp_conn_id)
-        moment = delivered_at or dt.datetime.now(dt.UTC)
-        warehouse.record_delivery(
-            period_slug=period.slug, channel=EMAIL, delivered_at=moment, run_id=run_id,
-            recipients=mail.to, subject=mail.subject, kenmerk=sent["kenmerk"],
-            revised=decision.revised, content_sha256=content, files=sent["files"])
+            previous_delivery=decision.last["delivered_at"] if decision.last else None))
+        return sent[-1]
+
+    griffie = Delivery(key=LedgerKey.of(period.slug), content=content, mail=place_and_mail,
+                       kenmerk=manifest["kenmerk"], name="griffie")
+    with open_warehouse(config.warehouse_url) as warehouse:
+        try:
+            decision = deliver_once(warehouse, griffie, conn_id=settings.smtp_conn_id,
+                                    run_id=run_id, force=force, hold_changes=True,
+                                    delivered_at=delivered_at)
+        except MailNotSent as exc:  # not an expected error: the task's retries send it
+            raise MailNotSent(f"{exc}; the documents are in the drop folder, nothing was "
+                              f"recorded as delivered") from exc
+    if decision.action is Action.NOTHING:
+        _consume(candidate, revised_set, output=config.output_dir)
+        _discard(drop / NOT_DELIVERED)  # a held set equal to the delivered one is moot
+        log.info("periode %s is ongewijzigd sinds de levering van %s aan %s; niets "
+                 "verstuurd. Documenten: %s", period.label,
+                 _when(decision.last), ", ".join(decision.last["recipients"]), drop)
+        return {"period": period.slug, "action": str(decision.action), "folder": str(drop)}
+    if decision.action is Action.HOLD:
+        held = drop / NOT_DELIVERED
+        publish_set(candidate, held)
+        _consume(candidate, revised_set, output=config.output_dir)
+        log.warning(
+            "periode %s is gewijzigd sinds de levering van %s; NIET verstuurd. De map "
+            "%s houdt de geleverde versie; de nieuwe documenten staan in %s. Start "
+            "wijkopvolging_rapportage met periode=%s en force_delivery=true om ze als "
+            "herziene versie te leveren.", period.label, _when(decision.last), drop,
+            held, period.first_month)
+        return {"period": period.slug, "action": str(decision.action), "folder": str(held)}
+
+    (mail,) = sent
     _consume(candidate, revised_set, output=config.output_dir)
     _discard(drop / NOT_DELIVERED)
     log.info("periode %s %sgeleverd aan %s: %s", period.label,
@@ -383,6 +355,7 @@ def deliver_to_griffie(config, period, rendered: Path, *, run_id: str,
     return {"period": period.slug, "action": str(decision.action), "folder": str(drop),
             "to": list(mail.to), "subject": mail.subject,
             "files": [p.name for p in mail.attachments]}
+
 
 def record_college_decision(config, decision, *, run_id: str, concept: Path) -> None:
     """Note the college's decision on the concept in ``concept`` in the delivery ledger

@@ -114,7 +114,8 @@ def list_for(signals: pd.DataFrame, recipient: Recipient) -> pd.DataFrame:
 
 # -- the weekly run -----------------------------------------------------------------------
 
-LEDGER_CHANNEL = "email"
+LEDGER_SET = "signalering"  # the lists' deliveries in the ledger: signalering/<Monday>
+XLSX = (".xlsx",)  # a list is compared by its spreadsheet, which is byte-identical
 
 
 def week_folder(output_dir: Path, monday: dt.date) -> Path:
@@ -172,11 +173,18 @@ def make_week_lists(config, monday: dt.date, *, as_of: dt.datetime) -> dict:
 def deliver_week_lists(config, monday: dt.date, *, run_id: str,
                        smtp_configured: bool | None = None) -> dict:
     """Mail each list to its recipients once: a list already sent unchanged this week is
-    not sent again. Without an SMTP connection the lists wait in the week folder."""
+    not sent again, a changed one goes once more. Without an SMTP connection the lists wait
+    in the week folder. A refused address does not stop the other lists: the task fails
+    after them, naming it, and its retry sends only that one (``deliver_once``)."""
     import json
 
-    from wijkopvolging.labels import format_date_nl
-    from wijkopvolging.mail import Mail, send_mail, smtp_connection_configured
+    from wijkopvolging.deliver_once import (
+        Delivery,
+        LedgerKey,
+        content_fingerprint,
+        deliver_each,
+    )
+    from wijkopvolging.mail import smtp_connection_configured
     from wijkopvolging.warehouse import open_warehouse
 
     folder = week_folder(config.output_dir, monday)
@@ -193,36 +201,44 @@ def deliver_week_lists(config, monday: dt.date, *, run_id: str,
         return {"week": manifest["week"], "sent": 0, "unchanged": 0,
                 "waiting": len(manifest["lists"]), "folder": str(folder)}
 
-    ledger_key = f"signalering/{manifest['week']}"
-    sent = unchanged = 0
+    deliveries = [
+        Delivery(key=LedgerKey.of(manifest["week"], set_name=LEDGER_SET,
+                                  recipient=item["recipient"]),
+                 content=content_fingerprint({item["file"]: item["sha256"]}, compared=XLSX),
+                 mail=_list_mail(config, monday, manifest, item, folder),
+                 name=(f"Wijk MT {item['name']}" if item["kind"] == "wijk"
+                       else f"staf wethouder {item['name']}"))
+        for item in manifest["lists"]]
     with open_warehouse(config.warehouse_url) as warehouse:
-        for item in manifest["lists"]:
-            channel = f"{LEDGER_CHANNEL}:{item['recipient']}"
-            last = warehouse.last_delivery(ledger_key, channel)
-            if last and last["content_sha256"] == item["sha256"]:
-                unchanged += 1
-                continue
-            subject = (f"Signalering Vragen uit de Wijk en adviezen, week van "
-                       f"{format_date_nl(monday)}: {item['items']} item(s) voor {item['name']}")
-            mail = Mail(
-                to=tuple(item["to"]), from_email=config.delivery.from_email, subject=subject,
-                html=(
-                    '<html lang="nl"><body><p>Goedemorgen,</p><p>In de bijlage staan de '
-                    "open Vragen uit de Wijk en ongevraagde adviezen waarvan de termijn "
-                    f"binnen {HORIZON_NL} verloopt of al verlopen is, en de adviezen ouder "
-                    f"dan {TUSSENBERICHT_AFTER_NL} zonder tussenbericht, gesorteerd op "
-                    "uiterste datum.</p>"
-                    "<p>Deze lijst is intern; niet doorsturen buiten de organisatie.</p>"
-                    "<p>wijkopvolging (automatisch verstuurd)</p></body></html>"),
-                attachments=(folder / item["file"],),
-                headers={"X-Wijkopvolging-Signalering": manifest["week"]},
-            )
-            send_mail(mail, conn_id)
-            warehouse.record_delivery(
-                period_slug=ledger_key, channel=channel, delivered_at=dt.datetime.now(dt.UTC),
-                run_id=run_id, recipients=mail.to, subject=subject, kenmerk=None,
-                revised=last is not None, content_sha256=item["sha256"],
-                files={item["file"]: item["sha256"]})
-            sent += 1
-    return {"week": manifest["week"], "sent": sent, "unchanged": unchanged,
+        tally = deliver_each(
+            warehouse, deliveries, conn_id=conn_id, run_id=run_id,
+            what="signaleringslijst(en)",
+            addresses_setting="signalering.wijk_mt of wethouder_staf (of het patroon "
+                              "wijk_mt_address of wethouder_staf_address)")
+    return {"week": manifest["week"], "sent": tally.sent, "unchanged": tally.unchanged,
             "folder": str(folder)}
+
+
+def _list_mail(config, monday: dt.date, manifest: dict, item: dict, folder: Path):
+    """The mail with one recipient's list, once the ledger decided it goes."""
+    from wijkopvolging.labels import format_date_nl
+    from wijkopvolging.mail import Mail
+
+    def mail(_decision) -> Mail:
+        return Mail(
+            to=tuple(item["to"]), from_email=config.delivery.from_email,
+            subject=(f"Signalering Vragen uit de Wijk en adviezen, week van "
+                     f"{format_date_nl(monday)}: {item['items']} item(s) voor {item['name']}"),
+            html=(
+                '<html lang="nl"><body><p>Goedemorgen,</p><p>In de bijlage staan de '
+                "open Vragen uit de Wijk en ongevraagde adviezen waarvan de termijn "
+                f"binnen {HORIZON_NL} verloopt of al verlopen is, en de adviezen ouder "
+                f"dan {TUSSENBERICHT_AFTER_NL} zonder tussenbericht, gesorteerd op "
+                "uiterste datum.</p>"
+                "<p>Deze lijst is intern; niet doorsturen buiten de organisatie.</p>"
+                "<p>wijkopvolging (automatisch verstuurd)</p></body></html>"),
+            attachments=(folder / item["file"],),
+            headers={"X-Wijkopvolging-Signalering": manifest["week"]},
+        )
+
+    return mail

@@ -69,12 +69,40 @@ def test_signalering_runs_monday_seven_oclock_with_a_one_week_interval(dagbag):
 
 def test_tasks_that_touch_sources_or_smtp_retry_at_least_twice_with_backoff(dagbag):
     for dag_id, task_id in (("wijkopvolging_ingest", "extract"),
+                            ("wijkopvolging_rapportage", "concept"),
                             ("wijkopvolging_rapportage", "deliver"),
                             ("wijkopvolging_rapportage", "deliver_wijkraden"),
                             ("wijkopvolging_signalering", "deliver")):
         task = dagbag.get_dag(dag_id).get_task(task_id)
         assert task.retries >= 2, (dag_id, task_id)
         assert task.retry_exponential_backoff, (dag_id, task_id)
+
+
+def test_every_task_that_mails_a_delivery_retries_with_the_one_backoff(dagbag):
+    """A delivery raises ``MailNotSent`` when the mail server is down (deliver_once.py);
+    only a task with ``RETRY_WITH_BACKOFF`` turns that into a later try. The tasks are
+    found by what they call, so a new delivering task cannot be forgotten here."""
+    import inspect
+    import re
+
+    from wijkopvolging.airflow_support import RETRY_WITH_BACKOFF
+
+    delivering = {}
+    for dag_id in dagbag.dag_ids:
+        for task in dagbag.get_dag(dag_id).tasks:
+            call = getattr(task, "python_callable", None)
+            if call and re.search(r"\bdeliver_\w+\(", inspect.getsource(call)):
+                delivering[(dag_id, task.task_id)] = task
+    assert set(delivering) == {("wijkopvolging_rapportage", "concept"),
+                               ("wijkopvolging_rapportage", "deliver"),
+                               ("wijkopvolging_rapportage", "deliver_wijkraden"),
+                               ("wijkopvolging_signalering", "deliver")}
+    for name, task in delivering.items():
+        assert task.retries == RETRY_WITH_BACKOFF["retries"], name
+        assert task.retry_delay == RETRY_WITH_BACKOFF["retry_delay"], name
+        assert task.retry_exponential_backoff == (
+            RETRY_WITH_BACKOFF["retry_exponential_backoff"]), name
+        assert task.max_retry_delay == RETRY_WITH_BACKOFF["max_retry_delay"], name
 
 
 def test_a_failing_source_stops_only_its_own_validate_and_load(dagbag):

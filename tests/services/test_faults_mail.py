@@ -1,11 +1,13 @@
-"""One wijkraad's address refused by the mail server (550) while the others are
-accepted, made for real: a local SMTP server that answers 550 to that recipient only.
-docs/reliability.md lists what happens."""
+"""Mail faults made for real with a local SMTP server: one wijkraad's or Wijk MT's
+address refused (550) while the others are accepted, and a server that answers "try again
+later" (451). docs/reliability.md lists what happens."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
+import pandas as pd
 import pytest
 
 from tests.services.conftest import Inbox, free_port, running_smtp_server
@@ -72,3 +74,83 @@ def test_a_refused_wijkraad_does_not_stop_the_others_and_is_sent_alone_on_the_ne
     assert (second["sent"], second["unchanged"]) == (1, wijken - 1)
     assert recipients(inbox) == sorted(set(recipients(inbox)))  # every wijkraad once
     assert len(inbox.messages) == wijken and REFUSED in recipients(inbox)
+
+
+# -- the weekly lists: the same rule ---------------------------------------------------------
+
+MONDAY = dt.date(2026, 11, 2)
+REFUSED_LIST = "wijkmt.pernis@example.org"  # the first list of the week, as above
+
+
+def week_lists(config) -> None:
+    """The Monday's lists of the Wijk MT Pernis and the staff of wethouder Zeegers."""
+    from wijkopvolging.model import coerce_items
+    from wijkopvolging.periods import AMSTERDAM
+    from wijkopvolging.signalering import make_week_lists
+
+    items = coerce_items(pd.DataFrame([
+        {"item_id": "bron:1", "source": "bron", "source_record_id": "1", "kind": "vraag",
+         "wijk": "Pernis", "wethouder": "Zeegers", "onderwerp": "Bankjes op het dorpsplein",
+         "date_raised": "2026-10-01", "agreed_deadline": "2026-11-10",
+         "date_answered": None}]))
+    with open_warehouse(config.warehouse_url) as warehouse:
+        warehouse.load_versions("i1", "bron", dt.datetime(2026, 11, 1, 5, tzinfo=AMSTERDAM),
+                                items, full_extract=True)
+    make_week_lists(config, MONDAY, as_of=dt.datetime(2026, 11, 2, 7, tzinfo=AMSTERDAM))
+
+
+def test_a_refused_wijk_mt_does_not_stop_the_other_lists_and_is_sent_alone_on_the_next_run(
+        config, inbox):
+    from wijkopvolging.signalering import deliver_week_lists
+
+    week_lists(config)
+    inbox.refused = {REFUSED_LIST}
+    with pytest.raises(MailNotSent) as error:
+        deliver_week_lists(config, MONDAY, run_id="s1")
+    assert not isinstance(error.value, ExpectedError)
+    message = str(error.value)
+    assert "Pernis" in message and REFUSED_LIST in message and "550" in message
+    assert "signalering.wijk_mt" in message and "De 1 andere zijn verstuurd" in message
+    assert recipients(inbox) == ["staf.zeegers@example.org"]
+
+    inbox.refused.clear()
+    second = deliver_week_lists(config, MONDAY, run_id="s1")
+    assert (second["sent"], second["unchanged"]) == (1, 1)
+    assert recipients(inbox) == ["staf.zeegers@example.org", REFUSED_LIST]
+
+
+# -- a server that says "try again later" ------------------------------------------------------
+
+class BusyInbox(Inbox):
+    """Answers 451 (a temporary failure: try again later) to every message while busy."""
+
+    busy: bool = True
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        if self.busy:
+            return "451 4.3.0 Mail server temporarily busy, try again later"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_mail_server_that_answers_try_again_later_is_retried_and_mails_once(
+        isolated_project, monkeypatch):
+    with running_smtp_server(BusyInbox("127.0.0.1", free_port())) as server:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_GRIFFIE", server.connection_uri)
+        config = load_config()
+        report = report_frame(ROWS)
+        folder = afschrift_folder(period_folder(config, PERIOD))
+        render_afschriften(report, PERIOD, folder=folder, kenmerk=KENMERK)
+        write_afschrift_manifest(report, PERIOD, folder=folder, kenmerk=KENMERK)
+
+        with pytest.raises(MailNotSent, match="451") as error:
+            deliver_afschriften(config, PERIOD, run_id="r1")
+        assert not isinstance(error.value, ExpectedError)  # Airflow's retry takes it
+        with open_warehouse(config.warehouse_url) as warehouse:
+            assert warehouse.deliveries_of(f"wijkraden/{PERIOD.slug}") == []
+        assert server.messages == []
+
+        server.busy = False
+        retried = deliver_afschriften(config, PERIOD, run_id="r1")
+        wijken = len({row[2] for row in ROWS})
+        assert (retried["sent"], retried["unchanged"]) == (wijken, 0)
+        assert recipients(server) == sorted(set(recipients(server)))  # each wijkraad once

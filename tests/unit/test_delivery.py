@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from wijkopvolging import atomic, delivery
+from wijkopvolging import atomic, deliver_once, delivery
+from wijkopvolging.atomic import place_file
 from wijkopvolging.config import ConfigError, DeliveryConfig, load_config
 from wijkopvolging.delivery import (
     EMAIL,
@@ -26,7 +26,6 @@ from wijkopvolging.delivery import (
     decide_delivery,
     deliver_to_griffie,
     period_folder,
-    place_file,
     publish_set,
     write_atomic,
 )
@@ -76,10 +75,10 @@ def test_a_killed_process_never_leaves_a_partial_document_under_its_name(tmp_pat
     os.mkfifo(fifo)
     drop = tmp_path / "drop"
     drop.mkdir()
-    code = ("import sys; from wijkopvolging.delivery import place_file; "
-            "place_file(sys.argv[1], sys.argv[2])")
-    child = subprocess.Popen([sys.executable, "-c", code, str(fifo), str(drop / "brief.docx")],
-                             env={**os.environ, "PYTHONPATH": str(ROOT / "plugins")})
+    # A process of its own that imports wijkopvolging.atomic and runs place_file.
+    child = multiprocessing.get_context("spawn").Process(
+        target=place_file, args=(fifo, drop / "brief.docx"))
+    child.start()
     try:
         with fifo.open("wb") as pipe:  # blocks until the child opens the pipe
             pipe.write(b"PK" + b"x" * 70_000)
@@ -87,14 +86,15 @@ def test_a_killed_process_never_leaves_a_partial_document_under_its_name(tmp_pat
             deadline = time.monotonic() + 10
             while not list(drop.glob(".brief.docx.tmp-*")) and time.monotonic() < deadline:
                 time.sleep(0.02)
-            child.send_signal(signal.SIGKILL)
-            child.wait(timeout=10)
+            os.kill(child.pid, signal.SIGKILL)
+            child.join(timeout=10)
     except BrokenPipeError:
         pass
     finally:
-        if child.poll() is None:
+        if child.is_alive():
             child.kill()
-    assert child.returncode == -signal.SIGKILL
+            child.join(timeout=10)
+    assert child.exitcode == -signal.SIGKILL
     assert not (drop / "brief.docx").exists()
     assert [p.name for p in drop.iterdir()] == [f".brief.docx.tmp-{child.pid}"]
 
@@ -142,8 +142,8 @@ def test_an_unchanged_period_is_not_sent_again_even_when_forced():
 
 
 def test_a_changed_period_is_held_unless_the_run_forces_it():
-    held = decide_delivery("new", _row("old"), force=False)
-    forced = decide_delivery("new", _row("old"), force=True)
+    held = decide_delivery("new", _row("old"), force=False, hold_changes=True)
+    forced = decide_delivery("new", _row("old"), force=True, hold_changes=True)
     assert (held.action, held.sends) == (Action.HOLD, False)
     assert (forced.action, forced.sends, forced.revised) == (Action.SEND_REVISED, True, True)
 
@@ -162,7 +162,7 @@ def project(isolated_project, monkeypatch):
     documents task does."""
     config = load_config()
     sent = []
-    monkeypatch.setattr(delivery, "send_mail", lambda mail, conn_id: sent.append(mail))
+    monkeypatch.setattr(deliver_once, "send_mail", lambda mail, conn_id: sent.append(mail))
 
     def run(*, letter=b"brief", force=False, smtp=True):
         rendered = _fake_set(work_folder(config, PERIOD), letter=letter)
@@ -257,7 +257,8 @@ def test_a_forced_change_without_a_revised_set_is_refused_and_sends_nothing(proj
 def test_the_concept_goes_to_the_secretariat_and_the_griffie_gets_nothing(project):
     config, _run, sent, ledger = project
     rendered = _fake_set(work_folder(config, PERIOD) / "concept")
-    result = delivery.deliver_concept(config, PERIOD, rendered, smtp_configured=True)
+    result = delivery.deliver_concept(config, PERIOD, rendered, run_id="r",
+                                      smtp_configured=True)
     drop = period_folder(config, PERIOD)
     assert result["folder"] == str(drop / "concept")
     assert sorted(p.name for p in drop.iterdir()) == ["concept"]
@@ -286,9 +287,9 @@ def _imported_modules(path: Path) -> set[str]:
 
 def test_delivery_does_not_import_the_report_steps():
     """Delivery is the last step: it takes a finished set and never reaches back into
-    rendering. The mail module it uses must not either."""
+    rendering. The modules it uses to mail once must not either."""
     plugins = ROOT / "plugins" / "wijkopvolging"
-    for module in ("delivery.py", "mail.py"):
+    for module in ("delivery.py", "deliver_once.py", "mail.py"):
         reaching_back = {name for name in _imported_modules(plugins / module)
                          if name == "wijkopvolging.rapportage"
                          or name.startswith("wijkopvolging.rapportage.")}

@@ -18,7 +18,7 @@ from wijkopvolging.warehouse.schema import metadata
 deliveries = sa.Table(
     "deliveries", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("period", sa.String(120), nullable=False),  # a period slug, or a signalering week
+    sa.Column("period", sa.String(120), nullable=False),  # a period slug, or set/period-or-week
     sa.Column("channel", sa.String(120), nullable=False),  # "email", or "email:<recipient>"
     sa.Column("delivered_at", sa.DateTime, nullable=False),
     sa.Column("run_id", sa.String(250), nullable=False),
