@@ -207,7 +207,7 @@ def test_a_refused_token_is_a_dutch_error_naming_the_connection(project, api):
     config, deliver, archive = project
     deliver()
     before = _drop(config)
-    wrong = ZgwConnection(base_url=api.base_url, client_id=api.client_id, secret="fout",
+    wrong = ZgwConnection(base_url=api.base_url, client_id=api.client_id, secret="een-ander-geheim-dan-het-archief-kent",
                           conn_id="zgw_documenten")
     with pytest.raises(ArchiveError) as refused:
         archive(conn=wrong)
@@ -265,7 +265,8 @@ def test_an_unreachable_server_fails_after_the_retries(project, api):
     config, deliver, archive = project
     deliver()
     api.stop()
-    gone = ZgwConnection(base_url=api.base_url, client_id="wijkopvolging", secret="x")
+    gone = ZgwConnection(base_url=api.base_url, client_id="wijkopvolging",
+                          secret="geheim-voor-de-tests-van-wijkopvolging")
     with pytest.raises(ArchiveUnavailable, match="ConnectionError"):
         archive(conn=gone)
     _griffie_untouched(config, _drop(config))
