@@ -207,7 +207,8 @@ def test_a_refused_token_is_a_dutch_error_naming_the_connection(project, api):
     config, deliver, archive = project
     deliver()
     before = _drop(config)
-    wrong = ZgwConnection(base_url=api.base_url, client_id=api.client_id, secret="een-ander-geheim-dan-het-archief-kent",
+    wrong = ZgwConnection(base_url=api.base_url, client_id=api.client_id,
+                          secret="een-ander-geheim-dan-het-archief-kent",
                           conn_id="zgw_documenten")
     with pytest.raises(ArchiveError) as refused:
         archive(conn=wrong)
