@@ -307,6 +307,14 @@ def _refusal(response) -> str:
     parts = []
     for error in (body.get("invalidParams") or []) if isinstance(body, dict) else []:
         name = error.get("name")
+        if error.get("code") == "identificatie-niet-uniek":
+            # Stored by a try that stopped before the ledger recorded it.
+            parts.append(f"een document met deze identificatie staat al in het archief, maar "
+                         f"het grootboek (deliveries, kanaal {CHANNEL_PREFIX}<bestand>) kent "
+                         "het niet: een eerdere poging stopte na het opslaan. Zoek het op in "
+                         "de Documenten API en neem de URL op in het grootboek, of verwijder "
+                         "het daar, en start de taak opnieuw")
+            continue
         setting = FIELD_SETTINGS.get(name)
         where = f"veld {name}" + (f" (instelling {setting})" if setting else "")
         parts.append(f"{where}: {error.get('reason')}")

@@ -7,9 +7,10 @@ POST .../unlock (checks every part arrived) and PUT /bestandsdelen/{uuid} (multi
 Every request body is checked against the operation's request schema and every body it
 sends against the response schema of the published spec (``spec.py``); each breach is
 recorded in ``schema_errors`` (the tests assert it stays empty). It checks the ZGW JWT
-(HS256) and answers as the API does: 403 for a refused token, 400 with ``invalidParams``
-for an RSIN failing the 11-proef, an unknown informatieobjecttype, a second object with
-the same identificatie or a wrong lock. ``fail_next`` injects 5xx answers.
+(HS256) and answers as the API does: 403 (or ``refuse_with=401``) for a refused token,
+400 with ``invalidParams`` for an RSIN failing the 11-proef, an unknown
+informatieobjecttype, a second object with the same identificatie or a wrong lock.
+``fail_next`` injects 5xx answers.
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ class FakeDocumentenApi:
 
     def __init__(self, *, client_id: str = "wijkopvolging",
                  secret: str = "geheim-voor-de-tests-van-wijkopvolging",
-                 part_size: int = 4096):
+                 part_size: int = 4096, refuse_with: int = 403):
         self.client_id = client_id
+        self.refuse_with = refuse_with  # 401 or 403 for a token the API does not accept
         self.secret = secret
         self.part_size = part_size
         self.informatieobjecttypen = {INFORMATIEOBJECTTYPE}
@@ -136,6 +138,9 @@ class FakeDocumentenApi:
             self._record([f"Content-Type {media}"], f"{method.upper()} {template} request")
         op = (template, method)
         if not self._authorised(handler):
+            if self.refuse_with == 401:
+                return self._problem(handler, op, 401, "not_authenticated",
+                                     "Ongeldige of ontbrekende JWT.")
             return self._problem(handler, op, 403, "permission_denied",
                                  "Je hebt geen toestemming om deze actie uit te voeren.")
         if template == COLLECTION:

@@ -203,8 +203,11 @@ def _drop(config) -> dict[str, bytes]:
             if p.is_file()}
 
 
-def test_a_refused_token_is_a_dutch_error_naming_the_connection(project, api):
+@pytest.mark.parametrize("status, reason", [(403, "Forbidden"), (401, "Unauthorized")])
+def test_a_refused_token_is_a_dutch_error_naming_the_connection(project, api, status,
+                                                                 reason):
     config, deliver, archive = project
+    api.refuse_with = status
     deliver()
     before = _drop(config)
     wrong = ZgwConnection(base_url=api.base_url, client_id=api.client_id,
@@ -213,7 +216,7 @@ def test_a_refused_token_is_a_dutch_error_naming_the_connection(project, api):
     with pytest.raises(ArchiveError) as refused:
         archive(conn=wrong)
     message = str(refused.value)
-    assert "weigert de toegang (403 Forbidden)" in message
+    assert f"weigert de toegang ({status} {reason})" in message
     assert "'zgw_documenten'" in message and "client_id 'wijkopvolging'" in message
     assert "levering aan de griffie is niet geraakt" in message
     assert api.objects == {} and api.schema_errors == []
@@ -281,3 +284,36 @@ def test_the_archive_moment_is_what_the_ledger_records(project):
     rows = _ledger(config)
     assert {r["delivered_at"] for r in rows} == {moment.replace(tzinfo=None)}
     assert all(r["recipients"][0].startswith("http://127.0.0.1") for r in rows)
+
+
+def test_a_kenmerk_too_long_for_the_archive_is_refused_before_any_request(project, api):
+    config, deliver, archive = project
+    deliver()
+    drop = period_folder(config, PERIOD)
+    manifest = json.loads((drop / "manifest.json").read_text())
+    manifest["kenmerk"] = "RIB/2026/Wijken/Vragen-uit-de-Wijk/0042"  # 39 + "-bijlage-pdf"
+    (drop / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ArchiveError, match="langer dan 40 tekens.*settings.kenmerk"):
+        archive()
+    assert api.requests == []
+
+
+def test_an_object_the_ledger_does_not_know_is_named_not_duplicated(project, api):
+    """A try that stopped between storing and recording: the retry's create is refused
+    (identificatie niet uniek) and the message says what to look up, instead of blaming
+    the kenmerk setting; no second object appears."""
+    config, deliver, archive = project
+    deliver()
+    archive()
+    with open_warehouse(config.warehouse_url) as warehouse, warehouse.engine.begin() as conn:
+        from wijkopvolging.warehouse.deliveries import deliveries
+
+        conn.execute(deliveries.delete().where(
+            deliveries.c.channel == "archief:raadsinformatiebrief.docx"))
+    with pytest.raises(ArchiveError) as refused:
+        archive()
+    message = str(refused.value)
+    assert f"raadsinformatiebrief.docx ({KENMERK}-brief)" in message
+    assert "staat al in het archief" in message and "kent het niet" in message
+    assert "settings.kenmerk" not in message
+    assert len(api.objects) == 4 and api.schema_errors == []
