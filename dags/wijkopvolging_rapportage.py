@@ -16,9 +16,12 @@ On approval the final set is rendered from the same snapshot with that date and 
 with the publications beside it (the open data, the web page and an afschrift per
 wijkraad), and delivered to the griffie: the drop folder and, when the Airflow connection
 `smtp_griffie` exists, e-mail; then each wijkraad's afschrift goes to its
-gebiedsorganisatie. On rejection nothing goes to the griffie or the wijkraden and the run
-ends successfully. No answer: a reminder after
-`approval.reminder_after_days`, a failure (alerting operations) at `approval.timeout_days`.
+gebiedsorganisatie, and (task `archive`, when `archive.documenten_api_url` is set) each
+Word and PDF document the griffie received is stored in the ZGW Documenten API. The final
+set carries its DiWoo metadata and `sitemap.xml` for the Woo index. On rejection nothing
+goes to the griffie, the wijkraden or the archive and the run ends successfully. No
+answer: a reminder after `approval.reminder_after_days`, a failure (alerting operations)
+at `approval.timeout_days`.
 
 Trigger by hand for a re-issue: `periode` is the first month (`2025-09`); the documents
 are made as of that period's end, from the warehouse's history, and go through the same
@@ -155,13 +158,24 @@ def wijkopvolging_rapportage():
 
         return deliver_afschriften(config, period, run_id=run_id)
 
+    @step_task(RAPPORTAGE, **RETRY_WITH_BACKOFF)
+    def archive(config, period, run_id=None) -> dict:
+        """Each document the griffie received (Word and PDF) stored in the ZGW Documenten
+        API, once through the delivery ledger (a revised set as new versions). Off, with
+        one log line, while `archive.documenten_api_url` is not set; skipped on
+        rejection. A Documenten API that is down fails this task (and retries); the
+        griffie's delivery is never touched."""
+        from wijkopvolging.archive import archive_set
+
+        return archive_set(config, period, run_id=run_id)
+
     period = resolve_period()
     chain(snapshot(period), publication_gate(period), timeliness(period), concept(period),
           college_approval)
-    # The college's answer decides: a rejection skips documents, deliver and the wijkraden
-    # (only an approved set that reached the drop folder goes to the wijkraden).
-    rendered = documents(period, college_approval.output)
-    deliver(period, rendered) >> deliver_wijkraden(period)
+    # The college's answer decides: a rejection skips documents, deliver, the wijkraden
+    # and the archive (only an approved set that reached the griffie goes further).
+    delivered = deliver(period, documents(period, college_approval.output))
+    delivered >> [deliver_wijkraden(period), archive(period)]
 
 
 wijkopvolging_rapportage()

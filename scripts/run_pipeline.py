@@ -233,6 +233,11 @@ def main() -> None:
     print(f"Open data:            {folder / 'open-data' / 'datapackage.json'}, "
           "overzicht.csv, overzicht.json")
     print(f"Webpagina:            {folder / 'overzicht.html'}")
+    print(f"Woo-index (DiWoo):    {folder / 'sitemap.xml'}, metadata in {folder / 'woo'} "
+          f"(publiek onder {config.publication.base_url})")
+    from wijkopvolging.archive import archive_summary
+
+    print(archive_summary(config))
     week = week_folder(config.output_dir, monday)
     lists = json.loads((week / "manifest.json").read_text())["lists"]
     print(f"Signalering:          {len(lists)} lijst(en) in {week}")

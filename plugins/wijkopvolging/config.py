@@ -149,6 +149,36 @@ class ValidationConfig:
 
 
 @dataclass(frozen=True)
+class PublicationConfig:
+    """The ``publication`` section: where the Woo index finds the final sets
+    (``base_url``; ``<base_url>/<period>/<file>``) and their Woo informatiecategorie
+    (a TOOI concept id, see ``documents.diwoo.INFORMATIECATEGORIEEN``)."""
+
+    base_url: str = "https://woo.example.org/wijkopvolging"
+    informatiecategorie: str = "c_8c840238"  # bij vertegenwoordigende organen ingekomen stukken
+
+
+@dataclass(frozen=True)
+class ArchiveConfig:
+    """The ``archive`` section: the ZGW Documenten API (1.5) that stores each delivered
+    document. Off while ``documenten_api_url`` is empty; the client id and secret live in
+    the Airflow connection ``conn_id`` (login, password), never here."""
+
+    documenten_api_url: str | None = None
+    conn_id: str = "zgw_documenten"
+    bronorganisatie: str | None = None  # RSIN of the gemeente (9 digits)
+    informatieobjecttype: str | None = None  # URL in the Catalogi API
+    auteur: str = "Gemeente Rotterdam, wijkopvolging"
+    inline_max_bytes: int = 4 * 1024 * 1024  # larger files go in bestandsdelen
+    timeout_seconds: float = 30
+    retries: int = 4
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.documenten_api_url)
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     warehouse_url: str
@@ -162,6 +192,8 @@ class Config:
     wijkraden: WijkradenConfig = WijkradenConfig()
     documents: DocumentsConfig = DocumentsConfig()
     validation: ValidationConfig = ValidationConfig()
+    publication: PublicationConfig = PublicationConfig()
+    archive: ArchiveConfig = ArchiveConfig()
 
     @property
     def data_docs_dir(self) -> Path | None:
@@ -549,6 +581,95 @@ def _parse_validation(raw: Any, path: Path) -> ValidationConfig:
                                               "validation", "WIJKOPVOLGING_DATA_DOCS", path))
 
 
+PUBLICATION_KEYS = ("base_url", "informatiecategorie")
+
+
+def _public_url(value: Any, key: str, path: Path) -> str:
+    """An http(s) address without query or fragment, without trailing slash."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.netloc
+            or parts.query or parts.fragment):
+        raise ConfigError(f"{path}: {key}: expected an address like "
+                          f"https://www.rotterdam.nl/woo/wijkopvolging, got {value!r}")
+    return value.rstrip("/")
+
+
+def _parse_publication(raw: Any, path: Path) -> PublicationConfig:
+    """The public base URL (``WIJKOPVOLGING_PUBLIC_BASE_URL`` overrides the file) and
+    the Woo informatiecategorie of the final sets."""
+    from wijkopvolging.documents.diwoo import INFORMATIECATEGORIEEN
+
+    raw = {} if raw is None else raw
+    _check_section(raw, PUBLICATION_KEYS, "publication", path)
+    env = os.environ.get("WIJKOPVOLGING_PUBLIC_BASE_URL")
+    base_url = _public_url(env, "WIJKOPVOLGING_PUBLIC_BASE_URL", path) if env else \
+        _public_url(raw.get("base_url", PublicationConfig.base_url), "publication.base_url",
+                    path)
+    category = raw.get("informatiecategorie", PublicationConfig.informatiecategorie)
+    category = str(category).rsplit("/", 1)[-1]  # the concept id, or its whole URI
+    if category not in INFORMATIECATEGORIEEN:
+        known = "; ".join(f"{k} ({v})" for k, v in INFORMATIECATEGORIEEN.items())
+        raise ConfigError(f"{path}: publication.informatiecategorie: "
+                          f"{raw.get('informatiecategorie')!r} is not one of {known}")
+    return PublicationConfig(base_url=base_url, informatiecategorie=category)
+
+
+ARCHIVE_KEYS = ("documenten_api_url", "conn_id", "bronorganisatie", "informatieobjecttype",
+                "auteur", "inline_max_bytes", "timeout_seconds", "retries")
+
+
+def _rsin_valid(rsin: str) -> bool:
+    """Nine digits passing the 11-proef (as the Documenten API checks bronorganisatie)."""
+    if len(rsin) != 9 or not rsin.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(rsin[:8], range(9, 1, -1), strict=True))
+    return (total - int(rsin[8])) % 11 == 0
+
+
+def _parse_archive(raw: Any, path: Path) -> ArchiveConfig:
+    """The ZGW Documenten API for archiving; off without ``documenten_api_url``
+    (``WIJKOPVOLGING_DOCUMENTEN_API_URL`` overrides the file). When on, bronorganisatie
+    and informatieobjecttype are required."""
+    raw = {} if raw is None else raw
+    _check_section(raw, ARCHIVE_KEYS, "archive", path)
+    env = os.environ.get("WIJKOPVOLGING_DOCUMENTEN_API_URL")
+    url = env if env is not None else raw.get("documenten_api_url")
+    if not url:
+        return ArchiveConfig()
+    url = _public_url(url, "WIJKOPVOLGING_DOCUMENTEN_API_URL" if env
+                      else "archive.documenten_api_url", path)
+    rsin = str(_require(raw, "bronorganisatie", "archive.", path))
+    if not _rsin_valid(rsin):
+        raise ConfigError(f"{path}: archive.bronorganisatie: {rsin!r} is not an RSIN (nine "
+                          "digits that pass the 11-proef), e.g. 002220647")
+    iotype = _require(raw, "informatieobjecttype", "archive.", path)
+    if not isinstance(iotype, str) or not iotype.startswith(("http://", "https://")):
+        raise ConfigError(f"{path}: archive.informatieobjecttype: expected the URL of an "
+                          f"informatieobjecttype in the Catalogi API, got {iotype!r}")
+    auteur = raw.get("auteur", ArchiveConfig.auteur)
+    if not isinstance(auteur, str) or not auteur.strip() or len(auteur) > 200:
+        raise ConfigError(f"{path}: archive.auteur: expected a name of at most 200 "
+                          f"characters, got {auteur!r}")
+    conn_id = raw.get("conn_id", ArchiveConfig.conn_id)
+    if not isinstance(conn_id, str) or not conn_id:
+        raise ConfigError(f"{path}: archive.conn_id: expected the id of an Airflow "
+                          f"connection, got {conn_id!r}")
+    numbers = {}
+    for key, minimum in (("inline_max_bytes", 0), ("timeout_seconds", 1), ("retries", 0)):
+        value = raw.get(key, getattr(ArchiveConfig, key))
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+            raise ConfigError(f"{path}: archive.{key}: expected a number >= {minimum}, "
+                              f"got {value!r}")
+        numbers[key] = value
+    return ArchiveConfig(documenten_api_url=url, conn_id=conn_id, bronorganisatie=rsin,
+                         informatieobjecttype=iotype, auteur=auteur.strip(),
+                         inline_max_bytes=int(numbers["inline_max_bytes"]),
+                         timeout_seconds=float(numbers["timeout_seconds"]),
+                         retries=int(numbers["retries"]))
+
+
 APPROVAL_KEYS = ("to", "reminder_after_days", "timeout_days", "demo_approval",
                  "approver_role")
 
@@ -596,7 +717,8 @@ def load_config(path: str | Path | None = None) -> Config:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping with 'sources', 'warehouse', 'settings'")
     known = {"warehouse", "output_dir", "gx_dir", "sources", "settings", "delivery",
-             "approval", "signalering", "wijkraden", "documents", "validation"}
+             "approval", "signalering", "wijkraden", "documents", "validation",
+             "publication", "archive"}
     for key in raw:
         if key not in known:
             raise ConfigError(f"{path}: {key}: unknown key (known: {', '.join(sorted(known))})")
@@ -632,6 +754,8 @@ def load_config(path: str | Path | None = None) -> Config:
         wijkraden=_parse_wijkraden(raw.get("wijkraden"), path),
         documents=_parse_documents(raw.get("documents"), path),
         validation=_parse_validation(raw.get("validation"), path),
+        publication=_parse_publication(raw.get("publication"), path),
+        archive=_parse_archive(raw.get("archive"), path),
     )
 
 

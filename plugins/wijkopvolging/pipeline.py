@@ -26,11 +26,14 @@ class Step:
     the person who must act; ``{source}`` stands for the source a per-source step works
     on), ``function`` the domain function that does the work, as ``module:name``.
     A step without a function needs none (listing the sources, resolving the period) or
-    is Airflow's own (the wait for the college's decision)."""
+    is Airflow's own (the wait for the college's decision). A step waits for the one
+    declared before it, or for ``after`` when it runs beside that one (the archive and
+    the wijkraden both follow the griffie's delivery)."""
 
     name: str
     label: str
     function: str | None = None
+    after: str | None = None
 
     @property
     def domain_function(self) -> Callable[..., Any]:
@@ -101,6 +104,8 @@ RAPPORTAGE = Pipeline("wijkopvolging_rapportage", (
     Step("deliver", "levering aan de griffie", "wijkopvolging.delivery:deliver_to_griffie"),
     Step("deliver_wijkraden", "levering aan de wijkraden",
          "wijkopvolging.wijkraden:deliver_afschriften"),
+    Step("archive", "archivering (ZGW Documenten API)", "wijkopvolging.archive:archive_set",
+         after="deliver"),
 ))
 
 SIGNALERING = Pipeline("wijkopvolging_signalering", (

@@ -214,6 +214,7 @@ def write_documents(config: Config, period: Period, *, run_id: str, folder: Path
         write_overview_xlsx,
     )
     from wijkopvolging.documents.afschrift import render_afschriften
+    from wijkopvolging.documents.diwoo import write_woo_index
     from wijkopvolging.documents.overview import overview_items, overview_text_tables
     from wijkopvolging.trend import compute_trend
 
@@ -267,6 +268,11 @@ def write_documents(config: Config, period: Period, *, run_id: str, folder: Path
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     files = [folder / p.name for p in files]
+    if not concept:  # the Woo index: approved sets only (documents.diwoo)
+        publications += write_woo_index(
+            config.publication, period, folder=folder, kenmerk=kenmerk_text,
+            decided_on=letter_date, revised=revised, files=[p.name for p in files],
+            publications=publications, recorded_as_of=moments.get("known_at"))
     manifest = {
         "period": period.slug,
         "label": period.label,

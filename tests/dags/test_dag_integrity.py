@@ -72,6 +72,7 @@ def test_tasks_that_touch_sources_or_smtp_retry_at_least_twice_with_backoff(dagb
                             ("wijkopvolging_rapportage", "concept"),
                             ("wijkopvolging_rapportage", "deliver"),
                             ("wijkopvolging_rapportage", "deliver_wijkraden"),
+                            ("wijkopvolging_rapportage", "archive"),
                             ("wijkopvolging_signalering", "deliver")):
         task = dagbag.get_dag(dag_id).get_task(task_id)
         assert task.retries >= 2, (dag_id, task_id)
@@ -130,6 +131,15 @@ def test_the_wijkraden_get_their_afschrift_only_after_approval_and_the_griffie(d
     for task_id in ("documents", "deliver", "deliver_wijkraden"):
         assert dag.get_task(task_id).trigger_rule == "all_success", task_id
     assert not wijkraden.get_flat_relative_ids(upstream=False)  # the last step
+
+
+def test_the_archive_stores_only_what_the_griffie_received_after_approval(dagbag):
+    dag = dagbag.get_dag("wijkopvolging_rapportage")
+    archive = dag.get_task("archive")
+    assert archive.upstream_task_ids == {"deliver", "resolve_period"}
+    # A rejection skips documents and deliver; the skip must reach the archive too.
+    assert archive.trigger_rule == "all_success"
+    assert not archive.get_flat_relative_ids(upstream=False)  # a last step
 
 
 def test_the_approval_form_requires_no_field_that_an_outcome_may_not_need(dagbag):

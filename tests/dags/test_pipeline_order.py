@@ -37,7 +37,7 @@ def test_each_step_waits_for_the_one_declared_before_it_and_none_after(dagbag, d
         earlier = set(declared.names[:position])
         assert upstream <= earlier, f"{step.name} waits for a later step: {upstream - earlier}"
         if position:
-            before = declared.names[position - 1]
+            before = step.after or declared.names[position - 1]
             assert before in upstream, f"{step.name} does not wait for {before}"
 
 

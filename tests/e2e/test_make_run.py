@@ -218,3 +218,43 @@ def test_afschriften_open_data_and_web_page_are_published_beside_the_letter(pipe
     html = page.read_text(encoding="utf-8")
     for personal in ("06-12345678", "p.dejong@example.nl", "mevrouw Jansen"):
         assert personal not in html and personal not in "".join(map(str, rows))
+
+
+def test_the_final_set_carries_valid_diwoo_metadata_and_a_sitemap_for_the_woo_index(
+        pipeline_run):
+    from lxml import etree
+
+    from tests.diwoo import schema
+    from wijkopvolging.documents.diwoo import DIWOO_NS, SITEMAP_NS
+    from wijkopvolging.labels import letter_title
+    from wijkopvolging.periods import Period
+
+    tmp, stdout = pipeline_run
+    folder = tmp / "output/2026-09_2026-10"
+    ns = {"d": DIWOO_NS, "s": SITEMAP_NS}
+    sitemap = printed_path(stdout, "Woo-index (DiWoo)")
+    assert sitemap == folder / "sitemap.xml"
+    final = json.loads((folder / "manifest.json").read_text())
+    assert "sitemap.xml" in final["publications"]
+    for name in [n for n in final["publications"] if n.endswith(".xml")]:
+        assert schema.errors((folder / name).read_bytes()) == [], name  # DiWoo 0.9.8
+    letter = etree.parse(folder / "woo/raadsinformatiebrief.xml")
+    assert letter.xpath("string(//d:publisher/@resource)", namespaces=ns) == (
+        "https://identifier.overheid.nl/tooi/id/gemeente/gm0599")
+    assert letter.xpath("string(//d:officieleTitel)", namespaces=ns) == letter_title(
+        Period.parse("2026-09"))
+    decided = final["college"]["decided_on"]  # 2026-11-08, the demo college's decision
+    assert letter.xpath("string(//d:documenthandeling/d:atTime)", namespaces=ns).startswith(
+        decided)
+    assert letter.xpath("string(//d:identifier)", namespaces=ns) == final["kenmerk"]
+    tree = etree.parse(sitemap)
+    locs = tree.xpath("//s:url/s:loc/text()", namespaces=ns)
+    suffix = ".pdf" if "raadsinformatiebrief.pdf" in final["files"] else ".docx"
+    assert [loc.rsplit("/2026-09_2026-10/", 1)[1] for loc in locs] == [
+        f"raadsinformatiebrief{suffix}", f"bijlage-overzicht{suffix}",
+        "open-data/overzicht.csv", "overzicht.html"]
+    assert set(tree.xpath("//s:lastmod/text()", namespaces=ns)) == {decided}
+    assert not (folder / "concept" / "sitemap.xml").exists()
+    assert not (folder / "concept" / "woo").exists()
+    assert "Archief (ZGW Documenten API): uit (archive.documenten_api_url niet ingesteld)" in (
+        stdout)

@@ -293,7 +293,8 @@ def test_a_rejection_sends_nothing_to_the_griffie_and_ends_the_run_successfully(
 
     states = task_states(cluster, run_id)
     assert (states[TASK], states["documents"], states["deliver"],
-            states["deliver_wijkraden"]) == ("success", "skipped", "skipped", "skipped")
+            states["deliver_wijkraden"], states["archive"]) == (
+        "success", "skipped", "skipped", "skipped", "skipped")
     assert len(mails_to(inbox, GRIFFIE)) == griffie_before
     assert len(mails_to_wijkraden(inbox)) == wijkraden_before
     assert (project.output_dir / SLUG / "manifest.json").read_bytes() == before

@@ -276,3 +276,73 @@ def test_data_docs_are_published_by_default_and_can_be_left_out_by_file_or_envir
     monkeypatch.delenv("WIJKOPVOLGING_DATA_DOCS")
     with pytest.raises(ConfigError, match="validation.data_docs: expected true or false"):
         load_config(write(tmp_path, GOOD + "validation:\n  data_docs: ja\n"))
+
+
+def test_the_woo_index_is_on_by_default_with_a_base_url_from_file_or_environment(
+        tmp_path, monkeypatch):
+    monkeypatch.delenv("WIJKOPVOLGING_PUBLIC_BASE_URL", raising=False)
+    default = load_config(write(tmp_path, GOOD)).publication
+    assert default.base_url.startswith("https://") and default.informatiecategorie == "c_8c840238"
+    configured = load_config(write(tmp_path, GOOD + textwrap.dedent("""
+        publication:
+          base_url: https://www.rotterdam.nl/woo/wijkopvolging/
+          informatiecategorie: https://identifier.overheid.nl/tooi/def/thes/kern/c_db4862c3
+        """))).publication
+    assert configured.base_url == "https://www.rotterdam.nl/woo/wijkopvolging"
+    assert configured.informatiecategorie == "c_db4862c3"
+    monkeypatch.setenv("WIJKOPVOLGING_PUBLIC_BASE_URL", "https://open.rotterdam.nl/woo")
+    assert load_config(write(tmp_path, GOOD)).publication.base_url == (
+        "https://open.rotterdam.nl/woo")
+    monkeypatch.setenv("WIJKOPVOLGING_PUBLIC_BASE_URL", "open.rotterdam.nl")
+    with pytest.raises(ConfigError, match="WIJKOPVOLGING_PUBLIC_BASE_URL: expected an addr"):
+        load_config(write(tmp_path, GOOD))
+
+
+def test_archiving_is_off_until_its_url_is_set_by_file_or_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv("WIJKOPVOLGING_DOCUMENTEN_API_URL", raising=False)
+    assert not load_config(write(tmp_path, GOOD)).archive.enabled
+    assert not load_config().archive.enabled  # the repository's file: off
+    on = load_config(write(tmp_path, GOOD + textwrap.dedent("""
+        archive:
+          documenten_api_url: https://openzaak.example.nl/documenten/api/v1/
+          bronorganisatie: "002220647"
+          informatieobjecttype: https://openzaak.example.nl/catalogi/api/v1/informatieobjecttypen/1
+          inline_max_bytes: 1024
+        """))).archive
+    assert on.enabled and on.documenten_api_url.endswith("/documenten/api/v1")
+    assert (on.bronorganisatie, on.conn_id, on.inline_max_bytes) == (
+        "002220647", "zgw_documenten", 1024)
+    monkeypatch.setenv("WIJKOPVOLGING_DOCUMENTEN_API_URL", "https://drc.example.nl/api/v1")
+    with pytest.raises(ConfigError, match="archive.bronorganisatie: missing"):
+        load_config(write(tmp_path, GOOD))
+
+
+ARCHIVE = """
+archive:
+  documenten_api_url: https://openzaak.example.nl/documenten/api/v1
+  bronorganisatie: "002220647"
+  informatieobjecttype: https://openzaak.example.nl/catalogi/api/v1/informatieobjecttypen/1
+"""
+
+
+@pytest.mark.parametrize("text, message", [
+    ("publication:\n  base_url: ftp://example.org\n", "publication.base_url: expected an"),
+    ("publication:\n  informatiecategorie: c_99a836c7\n",
+     "publication.informatiecategorie: 'c_99a836c7' is not one of c_8c840238 (bij "),
+    ("publication:\n  sitemap: ja\n", "publication.sitemap: unknown key"),
+    (ARCHIVE.replace('"002220647"', '"123456789"'),
+     "archive.bronorganisatie: '123456789' is not an RSIN"),
+    (ARCHIVE.replace("https://openzaak.example.nl/catalogi", "catalogi"),
+     "archive.informatieobjecttype: expected the URL of an informatieobjecttype"),
+    (ARCHIVE + "  retries: -1\n", "archive.retries: expected a number >= 0"),
+    (ARCHIVE + "  token: x\n", "archive.token: unknown key"),
+    ("archive:\n  documenten_api_url: openzaak\n", "archive.documenten_api_url: expected an"),
+])
+def test_a_wrong_publication_or_archive_setting_names_its_key(tmp_path, monkeypatch, text,
+                                                              message):
+    monkeypatch.delenv("WIJKOPVOLGING_PUBLIC_BASE_URL", raising=False)
+    monkeypatch.delenv("WIJKOPVOLGING_DOCUMENTEN_API_URL", raising=False)
+    path = write(tmp_path, GOOD + text)
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert str(error.value).startswith(f"{path}: ") and message in str(error.value)
