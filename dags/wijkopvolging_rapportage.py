@@ -140,18 +140,17 @@ def wijkopvolging_rapportage():
         "herziene versie". Skipped (and so is delivery) when the college rejected."""
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from wijkopvolging.approval import CollegeDecision
         from wijkopvolging.periods import Period
-        from wijkopvolging.rapportage import render_for_delivery
+        from wijkopvolging.rapportage import CollegeRejected, render_for_delivery
 
         announce_period(period)
-        college = CollegeDecision.from_xcom(decision)
-        if not college.approved:
-            raise AirflowSkipException(f"niets naar de griffie: {college.summary()}")
-        with fail_clearly("documenten"):
-            rendered = render_for_delivery(
-                load_settings(), Period.parse(period), run_id=run_id, decision=college,
-                with_revision=bool((params or {}).get("force_delivery")))
+        try:
+            with fail_clearly("documenten"):
+                rendered = render_for_delivery(
+                    load_settings(), Period.parse(period), run_id=run_id, decision=decision,
+                    with_revision=bool((params or {}).get("force_delivery")))
+        except CollegeRejected as rejected:
+            raise AirflowSkipException(f"niets naar de griffie: {rejected}") from None
         return log_outcome("documents", rendered)
 
     @task(**RETRY_WITH_BACKOFF, inlets=[PERIOD_DOCUMENTS])

@@ -57,6 +57,7 @@ from wijkopvolging.atomic import (  # noqa: F401 (part of delivery's interface)
     write_atomic,
 )
 from wijkopvolging.errors import ExpectedError
+from wijkopvolging.layout import MANIFEST, NOT_DELIVERED, WORD, drop_folder
 from wijkopvolging.mail import (  # noqa: F401 (MailNotSent: part of delivery's interface)
     Mail,
     MailNotSent,
@@ -67,10 +68,7 @@ from wijkopvolging.mail import (  # noqa: F401 (MailNotSent: part of delivery's 
 log = logging.getLogger(__name__)
 
 EMAIL = "email"  # the ledger's channel for e-mail deliveries
-MANIFEST = "manifest.json"
-NOT_DELIVERED = "niet-geleverd"  # sub-folder for a changed set that was not sent
-CONCEPT = "concept"  # sub-folder of the drop folder: the college's concept
-COMPARED_SUFFIX = ".docx"  # deterministic documents; PDFs carry a creation time
+COMPARED_SUFFIX = WORD  # deterministic documents; PDFs carry a creation time
 
 
 class DeliveryError(ExpectedError):
@@ -168,7 +166,7 @@ def decide_delivery(content_sha256: str, last: dict | None, *, force: bool) -> D
 # -- the e-mail --------------------------------------------------------------------------
 
 def mail_subject(period, *, kenmerk: str, revised: bool) -> str:
-    """The letter's own title (with "(herziene versie)" when revised) and the kenmerk."""
+    """The letter's own title (with the revision mark when revised) and the kenmerk."""
     from wijkopvolging.documents.letter import letter_title
 
     return f"{letter_title(period, revised=revised)} – kenmerk {kenmerk}"
@@ -238,12 +236,12 @@ def _send(mail: Mail, conn_id: str) -> None:
 
 def period_folder(config, period) -> Path:
     """The drop folder of one period: ``<output>/<YYYY-MM>_<YYYY-MM>/``."""
-    return config.output_dir / period.slug
+    return drop_folder(config.output_dir, period).folder
 
 
 def concept_folder(config, period) -> Path:
     """Where the college's secretariat finds the concept: ``<drop folder>/concept/``."""
-    return period_folder(config, period) / CONCEPT
+    return drop_folder(config.output_dir, period).concept.folder
 
 
 def build_concept_mail(period, manifest: Mapping, folder: Path, *, to: Iterable[str],

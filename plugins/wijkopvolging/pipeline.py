@@ -53,9 +53,10 @@ def report_checks(config: Config, period, *, run_id: str,
 
 def report_to_griffie(config: Config, period, *, run_id: str, decision,
                       force: bool = False) -> dict:
-    """The rapportage DAG's steps for a period the college approved (``decision``, a
-    ``CollegeDecision``), in order: the checks, the final set and its delivery to the
-    griffie (drop folder; e-mail when the SMTP connection exists). The concept and the
+    """The rapportage DAG's steps for a period the college approved (``decision``, as
+    the approval task hands it on: ``CollegeDecision.to_xcom()``), in order: the checks,
+    the final set and its delivery to the griffie (drop folder; e-mail when the SMTP
+    connection exists). The concept and the
     wait for the college are left out: the decision is given. Returns the delivery."""
     from wijkopvolging.delivery import deliver_to_griffie
     from wijkopvolging.rapportage import render_for_delivery

@@ -23,6 +23,8 @@ import hashlib
 import json
 import logging
 
+from wijkopvolging.layout import WORD, afschrift_in
+
 log = logging.getLogger(__name__)
 
 LEDGER_CHANNEL = "email"
@@ -41,7 +43,7 @@ def afschrift_addresses(settings, wijk: str, slug: str) -> tuple[str, ...]:
 
 def _fingerprint(files: dict[str, str]) -> str:
     """The Word file's checksum (PDFs carry a creation time and are not compared)."""
-    lines = sorted(f"{n}  {sha}" for n, sha in files.items() if n.endswith(".docx"))
+    lines = sorted(f"{n}  {sha}" for n, sha in files.items() if n.endswith(WORD))
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
@@ -84,7 +86,7 @@ def deliver_afschriften(config, period, *, run_id: str,
             if not to:
                 skipped += 1
                 log.warning("wijkraden.afschrift: geen adres voor wijk %r; afschrift %s niet "
-                            "verstuurd", entry["wijk"], folder / f"{entry['slug']}.docx")
+                            "verstuurd", entry["wijk"], afschrift_in(folder, entry["slug"]))
                 continue
             channel = f"{LEDGER_CHANNEL}:{entry['slug']}"
             content = _fingerprint(entry["files"])

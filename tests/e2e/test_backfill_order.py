@@ -33,7 +33,8 @@ def report_sep_oct(project: Project, run_id: str) -> dict:
     decision = CollegeDecision(period=period.slug, approved=True, decided_on=decided_on,
                                kenmerk=kenmerk, note="", responded_by="make-run-demo",
                                responded_at=dt.datetime.now(dt.UTC))
-    pipeline.report_to_griffie(project.config(), period, run_id=run_id, decision=decision)
+    pipeline.report_to_griffie(project.config(), period, run_id=run_id,
+                               decision=decision.to_xcom())
     folder = project.output_dir / period.slug
     return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
 

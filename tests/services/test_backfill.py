@@ -119,7 +119,7 @@ def test_backfilled_documents_equal_a_single_run_of_their_period(project, backfi
             period=period.slug, approved=True, decided_on=decided_on, kenmerk=kenmerk,
             note="test", responded_by="test", responded_at=dt.datetime.now(dt.UTC))
         pipeline.report_to_griffie(config, period, run_id=f"reference-{period.slug}",
-                                   decision=decision)
+                                   decision=decision.to_xcom())
     print(f"\n[airflow] six single runs in {time.monotonic() - started:.0f} s")
     differ = [f"{slug}/{name}" for slug in SLUGS for name in DOCUMENTS
               if (project.output_dir / slug / name).read_bytes()

@@ -27,11 +27,11 @@ PERIOD = Period.parse("2026-09")
 TMPFS_SIZE = "16m"  # a set without PDFs takes about a megabyte
 
 
-def decision(kenmerk: str) -> CollegeDecision:
+def decision(kenmerk: str) -> dict:
     """An approval as the college's task hands it over; a new kenmerk makes a new set."""
     return CollegeDecision(period=PERIOD.slug, approved=True, decided_on=dt.date(2026, 11, 10),
                            kenmerk=kenmerk, note="", responded_by="secretariaat",
-                           responded_at=dt.datetime(2026, 11, 10, 12, tzinfo=dt.UTC))
+                           responded_at=dt.datetime(2026, 11, 10, 12, tzinfo=dt.UTC)).to_xcom()
 
 
 def deliver(config, kenmerk: str, run_id: str = "rapportage") -> dict:

@@ -22,6 +22,8 @@ import pytest
 from tests.conftest import ROOT
 from tests.hostile_exports import billion_laughs, workbook_bytes
 from tests.inert_checks import csv_formulas, formula_cells, html_elements, word_texts
+from wijkopvolging.approval import CollegeDecision
+from wijkopvolging.layout import OPEN_DATA_CSV
 from wijkopvolging.periods import Period
 from wijkopvolging.schedules import ingest_at, signalering_at
 
@@ -135,9 +137,12 @@ def pipeline(tmp_path_factory, monkeypatch_module):
     rapportage.take_snapshot(config, PERIOD, run_id=report_id)
     rapportage.check_publication_gate(config, PERIOD, run_id=report_id)
     rapportage.compute_timeliness(config, PERIOD, run_id=report_id)
+    approved = CollegeDecision(
+        period=PERIOD.slug, approved=True, decided_on=dt.date(2026, 11, 10),
+        kenmerk="26bb004711", note="", responded_by="secretariaat",
+        responded_at=dt.datetime(2026, 11, 10, 9, tzinfo=dt.UTC))
     documents = rapportage.write_documents(
-        config, PERIOD, run_id=report_id, folder=tmp_path / "set", kenmerk="26bb004711",
-        letter_date=dt.date(2026, 11, 10))
+        config, PERIOD, run_id=report_id, folder=tmp_path / "set", decision=approved)
     monday = PERIOD.end + dt.timedelta(days=(7 - PERIOD.end.weekday()) % 7)
     lists = make_week_lists(config, monday, as_of=signalering_at(monday))
     return {"steward": steward, "documents": documents, "lists": lists,
@@ -196,7 +201,7 @@ def test_none_of_the_outputs_runs_anything_from_the_data(pipeline):
     assert formula_cells(Path(documents["spreadsheet"])) == []
     for sheet in (folder / "output" / "signalering").rglob("*.xlsx"):
         assert formula_cells(sheet) == [], sheet
-    assert csv_formulas(Path(documents["open_data"]) / "overzicht.csv") == []
+    assert csv_formulas(Path(documents["open_data"]) / OPEN_DATA_CSV) == []
     assert csv_formulas(Path(pipeline["steward"]["csv"]), delimiter=";",
                         encoding="utf-8-sig") == []
     page = html_elements(Path(documents["webpage"]).read_text(encoding="utf-8"))
