@@ -57,8 +57,8 @@ from wijkopvolging.schedules import REPORT_CRON, TIMEZONE
     params={
         "periode": period_param(),
         "force_delivery": Param(False, type="boolean", title="Opnieuw leveren",
-                                description="Ook leveren als deze periode al geleverd is "
-                                            "(herziene versie)."),
+                                description="Ook leveren als deze periode al geleverd is: "
+                                            "dan als herziene versie."),
         "bekend_op": Param(None, type=["null", "string"], title="Zoals bekend op",
                            description="Maak het rapport zoals het warehouse het kende op "
                                        "dit moment: recorded_as_of uit het manifest van de "

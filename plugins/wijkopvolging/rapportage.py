@@ -286,10 +286,8 @@ def write_set(config: Config, period: Period, content: ReportContent, *,
     staging = SetLayout(target.folder / f".tmp-{os.getpid()}")
     staging.folder.mkdir(exist_ok=True)
     try:
-        documents, afschriften = render(content, period, kind=kind, head=head,
-                                        staging=staging)
-        pdfs = convert(config, documents[:2], afschriften, staging=staging)
-        files = [*documents, *pdfs]
+        rendered = render(content, period, kind=kind, head=head, staging=staging)
+        files = [*rendered.for_the_griffie, *convert(config, rendered, staging=staging)]
         for path in files:  # a rename within one folder is atomic
             os.replace(path, target.folder / path.name)
         publications = (publish(content, period, kind=kind, head=head, staging=staging,
@@ -307,45 +305,59 @@ def write_set(config: Config, period: Period, content: ReportContent, *,
             "manifest": str(target.manifest)}
 
 
+@dataclass(frozen=True)
+class RenderedSet:
+    """A set's Word documents and spreadsheet, rendered in the staging folder."""
+
+    letter: Path
+    overview: Path
+    spreadsheet: Path
+    afschriften: list[Path]  # none for a concept
+
+    @property
+    def for_the_griffie(self) -> list[Path]:
+        """What the griffie's manifest lists (with the PDFs of the first two)."""
+        return [self.letter, self.overview, self.spreadsheet]
+
+
 def render(content: ReportContent, period: Period, *, kind: SetKind, head: Letterhead,
-           staging: SetLayout) -> tuple[list[Path], list[Path]]:
+           staging: SetLayout) -> RenderedSet:
     """Render the griffie's documents (letter, overview, spreadsheet) into ``staging``
-    and, for a set that publishes, the afschrift per wijkraad in its sub-folder. Returns
-    both lists of paths."""
+    and, for a set that publishes, the afschrift per wijkraad in its sub-folder."""
     from wijkopvolging.documents import render_letter, render_overview, write_overview_xlsx
     from wijkopvolging.documents.afschrift import render_afschriften
 
     report, marks = content.report, {"revised": kind.revised, "concept": kind.concept}
-    documents = [
-        render_letter(report, period, kenmerk=head.kenmerk, letter_date=head.letter_date,
-                      quarantine_by_reason=content.quarantined, trend=content.trend,
-                      path=staging.letter, **marks),
-        render_overview(report, period, path=staging.overview, rows=content.rows, **marks),
-        write_overview_xlsx(report, period, path=staging.overview_xlsx, items=content.items,
-                            **marks),
-    ]
-    # The publications come from the approved set only: the concept is the college's to
-    # decide on, not yet public.
-    afschriften = (render_afschriften(report, period, folder=staging.afschriften,
-                                      kenmerk=head.kenmerk, revised=kind.revised,
-                                      items=content.items, rows=content.rows)
-                   if kind.publishes else [])
-    return documents, afschriften
+    return RenderedSet(
+        letter=render_letter(report, period, kenmerk=head.kenmerk,
+                             letter_date=head.letter_date,
+                             quarantine_by_reason=content.quarantined, trend=content.trend,
+                             path=staging.letter, **marks),
+        overview=render_overview(report, period, path=staging.overview, rows=content.rows,
+                                 **marks),
+        spreadsheet=write_overview_xlsx(report, period, path=staging.overview_xlsx,
+                                        items=content.items, **marks),
+        # The publications come from the approved set only: the concept is the
+        # college's to decide on, not yet public.
+        afschriften=(render_afschriften(report, period, folder=staging.afschriften,
+                                        kenmerk=head.kenmerk, revised=kind.revised,
+                                        items=content.items, rows=content.rows)
+                     if kind.publishes else []))
 
 
-def convert(config: Config, documents: list[Path], afschriften: list[Path], *,
-            staging: SetLayout) -> list[Path]:
-    """PDFs of the letter and the overview (``documents``) and of every afschrift, each
-    beside its Word file, in one LibreOffice start: starting it costs more than a
-    conversion. Returns the PDFs of ``documents``; none without PDFs
-    (``documents.pdf: false``) or without LibreOffice."""
+def convert(config: Config, rendered: RenderedSet, *, staging: SetLayout) -> list[Path]:
+    """PDFs of the letter, the overview and every afschrift, each beside its Word file,
+    in one LibreOffice start: starting it costs more than a conversion. Returns the
+    letter's and the overview's; none without PDFs (``documents.pdf: false``) or
+    without LibreOffice."""
     from wijkopvolging.documents import convert_to_pdf
 
     if not config.documents.pdf:
         return []
-    pdfs = convert_to_pdf([*documents, *afschriften], staging.folder,
+    documents = [rendered.letter, rendered.overview]
+    pdfs = convert_to_pdf([*documents, *rendered.afschriften], staging.folder,
                           timeout=config.documents.pdf_timeout_seconds)
-    for afschrift, pdf in zip(afschriften, pdfs[len(documents):], strict=False):
+    for afschrift, pdf in zip(rendered.afschriften, pdfs[len(documents):], strict=False):
         os.replace(pdf, SetLayout.pdf_of(afschrift))
     return pdfs[:len(documents)]
 

@@ -18,6 +18,7 @@ import time
 import pytest
 
 from tests.projects import Project, postgres_project
+from wijkopvolging.layout import LETTER, MANIFEST, OVERVIEW
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres]
 
@@ -25,7 +26,7 @@ RAPPORTAGE = "wijkopvolging_rapportage"
 YEAR = ("--from-date", "2025-01-01", "--to-date", "2025-12-31")
 SLUGS = ["2025-01_2025-02", "2025-03_2025-04", "2025-05_2025-06",
          "2025-07_2025-08", "2025-09_2025-10", "2025-11_2025-12"]
-DOCUMENTS = ("raadsinformatiebrief.docx", "bijlage-overzicht.docx")
+DOCUMENTS = (LETTER, OVERVIEW)
 
 
 def periods():
@@ -96,7 +97,7 @@ def test_backfill_writes_the_documents_of_all_six_periods(project, backfill):
         for name in DOCUMENTS:
             path = project.output_dir / slug / name
             assert path.is_file() and path.stat().st_size > 0, f"{path} missing"
-        assert (project.output_dir / slug / "manifest.json").is_file()
+        assert (project.output_dir / slug / MANIFEST).is_file()
     written = sorted(p.name for p in project.output_dir.iterdir()
                      if re.fullmatch(r"\d{4}-\d\d_\d{4}-\d\d", p.name))
     assert written == SLUGS

@@ -23,7 +23,7 @@ from tests.conftest import ROOT
 from tests.hostile_exports import billion_laughs, workbook_bytes
 from tests.inert_checks import csv_formulas, formula_cells, html_elements, word_texts
 from wijkopvolging.approval import CollegeDecision
-from wijkopvolging.layout import OPEN_DATA_CSV
+from wijkopvolging.layout import MANIFEST, OPEN_DATA_CSV
 from wijkopvolging.periods import Period
 from wijkopvolging.schedules import ingest_at, signalering_at
 
@@ -156,7 +156,7 @@ def monkeypatch_module():
 
 
 def test_the_ingest_ends_well_and_every_source_adds_up(pipeline):
-    manifest = json.loads((pipeline["ingest_manifest"] / "manifest.json").read_text())
+    manifest = json.loads((pipeline["ingest_manifest"] / MANIFEST).read_text())
     assert manifest["reconciled"] is True
     exports = next(s for s in manifest["sources"] if s["source"] == "gebiedslijsten")
     assert exports["quarantined"] >= len(REFUSED_ROWS)

@@ -11,6 +11,7 @@ import json
 import pytest
 from docx import Document
 
+from tests.unit.report_frames import require_tools
 from wijkopvolging import layout, pipeline
 from wijkopvolging.approval import CollegeDecision
 from wijkopvolging.labels import REVISED_MARK
@@ -121,3 +122,25 @@ def test_a_concept_cannot_carry_a_decision(checked, tmp_path):
     with pytest.raises(ValueError, match="concept"):
         write_documents(checked, PERIOD, run_id=RUN_ID, folder=tmp_path / "concept",
                         kind=SetKind.CONCEPT, decision=college())
+
+
+def test_with_pdfs_every_word_document_has_its_pdf_beside_it(closing_ingest_sqlite, tmp_path):
+    """One LibreOffice start converts the letter, the overview and every afschrift; the
+    letter's and overview's PDFs go to the griffie, each afschrift's stays beside it."""
+    require_tools("soffice")
+    with closing_ingest_sqlite.copy(tmp_path / "project", pdf=True) as project:
+        config = project.config()
+        pipeline.report_checks(config, PERIOD, run_id=RUN_ID)
+        final = SetLayout(render_for_delivery(config, PERIOD, run_id=RUN_ID,
+                                              decision=college().to_xcom())["set"])
+    written = manifest(final)
+    assert set(written["files"]) == {layout.LETTER, layout.OVERVIEW, layout.OVERVIEW_XLSX,
+                                     SetLayout.pdf_of(layout.LETTER).name,
+                                     SetLayout.pdf_of(layout.OVERVIEW).name}
+    afschriften = json.loads(final.afschriften_manifest.read_text("utf-8"))["afschriften"]
+    assert afschriften
+    for entry in afschriften:
+        word = final.afschrift_of(entry["slug"])
+        assert set(entry["files"]) == {word.name, SetLayout.pdf_of(word).name}
+        assert str(SetLayout.pdf_of(word).relative_to(final.folder)) in written["publications"]
+    assert not list(final.folder.glob(".tmp-*"))  # the staging folder is gone
