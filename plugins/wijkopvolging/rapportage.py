@@ -4,6 +4,11 @@ them (``wijkopvolging.delivery``) is the DAG's last step, which these steps neve
 
 A report is made as of its period's end (the scheduled run's moment), from the warehouse's
 history, so a re-issue of a past period shows what was known then, not today's data.
+
+A set (``layout.SetKind``: the college's concept, the final set, the revised set) is made
+in four stages: gather (what the documents show, read once), render (Word and the
+spreadsheet), convert (PDFs, one LibreOffice start) and publish (beside an approved set:
+open data, web page, afschriften); the manifest comes last.
 """
 
 from __future__ import annotations
