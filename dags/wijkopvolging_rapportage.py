@@ -60,8 +60,8 @@ from wijkopvolging.schedules import REPORT_CRON, TIMEZONE
     params={
         "periode": period_param(),
         "force_delivery": Param(False, type="boolean", title="Opnieuw leveren",
-                                description="Ook leveren als deze periode al geleverd is "
-                                            "(herziene versie)."),
+                                description="Ook leveren als deze periode al geleverd is: "
+                                            "dan als herziene versie."),
         "bekend_op": Param(None, type=["null", "string"], title="Zoals bekend op",
                            description="Maak het rapport zoals het warehouse het kende op "
                                        "dit moment: recorded_as_of uit het manifest van de "
@@ -130,14 +130,14 @@ def wijkopvolging_rapportage():
         "herziene versie". Skipped (and so is delivery) when the college rejected."""
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from wijkopvolging.approval import CollegeDecision
-        from wijkopvolging.rapportage import render_for_delivery
+        from wijkopvolging.rapportage import CollegeRejected, render_for_delivery
 
-        college = CollegeDecision.from_xcom(decision)
-        if not college.approved:
-            raise AirflowSkipException(f"niets naar de griffie: {college.summary()}")
-        return render_for_delivery(config, period, run_id=run_id, decision=college,
-                                   with_revision=bool((params or {}).get("force_delivery")))
+        try:
+            return render_for_delivery(
+                config, period, run_id=run_id, decision=decision,
+                with_revision=bool((params or {}).get("force_delivery")))
+        except CollegeRejected as rejected:
+            raise AirflowSkipException(f"niets naar de griffie: {rejected}") from None
 
     @step_task(RAPPORTAGE, **RETRY_WITH_BACKOFF, inlets=[PERIOD_DOCUMENTS])
     def deliver(config, period, rendered: dict, run_id=None, params=None) -> dict:

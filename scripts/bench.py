@@ -104,6 +104,7 @@ def run_size(n: int, tmp: Path, pdf_max: int) -> None:
     from wijkopvolging.documents.afschrift import render_afschriften
     from wijkopvolging.documents.opendata import write_open_data
     from wijkopvolging.documents.webpage import write_webpage
+    from wijkopvolging.layout import SetLayout
     from wijkopvolging.model import ERROR
     from wijkopvolging.periods import Period
     from wijkopvolging.pipeline import INGEST, RAPPORTAGE
@@ -178,19 +179,19 @@ def run_size(n: int, tmp: Path, pdf_max: int) -> None:
         report = warehouse.read_report_items(report_run)
         with stage("trend", count):  # five earlier snapshots, as reported
             trend = compute_trend(config, period, report, warehouse=warehouse)
+    out = SetLayout(folder)  # the set's own names
     with stage("letter", len(report)):
         letter = render_letter(report, period, kenmerk="BENCH", letter_date=period.end,
-                               quarantine_by_reason={}, trend=trend,
-                               path=folder / "brief.docx")
+                               quarantine_by_reason={}, trend=trend, path=out.letter)
     with stage("overview", len(report)):
-        overview = render_overview(report, period, path=folder / "overzicht.docx")
+        overview = render_overview(report, period, path=out.overview)
     with stage("afschriften", len(report)):
-        afschriften = render_afschriften(report, period, folder=folder / "wijkraden",
+        afschriften = render_afschriften(report, period, folder=out.afschriften,
                                          kenmerk="BENCH")
     with stage("open_data", len(report)):
-        write_open_data(report, period, folder=folder / "open-data")
+        write_open_data(report, period, folder=out.open_data)
     with stage("webpage", len(report)):
-        page = write_webpage(report, period, path=folder / "overzicht.html", trend=trend,
+        page = write_webpage(report, period, path=out.webpage, trend=trend,
                              kenmerk="BENCH")
     measure_webpage(page, len(report))
     if len(report) <= pdf_max:

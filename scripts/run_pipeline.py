@@ -175,9 +175,7 @@ def main() -> None:
     except ExpectedError as exc:
         sys.exit(f"make run: {exc}")
     # Imported after the checks: these pull in pandas and GX, a second the checks need not wait.
-    from wijkopvolging.delivery import period_folder
-    from wijkopvolging.ingest import run_folder
-    from wijkopvolging.signalering import week_folder
+    from wijkopvolging import layout
     from wijkopvolging.validation import data_docs_index
 
     print(f"Periode: {period.label} (peildatum {period.peildatum:%d-%m-%Y})")
@@ -199,18 +197,18 @@ def main() -> None:
     monday = period.end + dt.timedelta(days=(7 - period.end.weekday()) % 7)
     run_dag(pipeline.SIGNALERING.dag_id, signalering_at(monday), log_dir)
 
-    manifest = json.loads((period_folder(config, period) / "manifest.json").read_text())
-    folder = period_folder(config, period)
-    report = run_folder(config.output_dir, ingest_moment)
+    drop = layout.drop_folder(config.output_dir, period)
+    folder, manifest = drop.folder, json.loads(drop.manifest.read_text())
+    report = layout.validation_folder(config.output_dir, ingest_moment)
     print()
     college = manifest.get("college") or {}
-    print(f"Raadsinformatiebrief: {folder / 'raadsinformatiebrief.docx'}")
+    print(f"Raadsinformatiebrief: {drop.letter}")
     print(f"Besluit college:      {college.get('decided_on')}, kenmerk "
           f"{college.get('kenmerk')} (ingevoerd door {college.get('responded_by')})")
-    print(f"Concept (college):    {folder / 'concept'}")
-    print(f"Overzicht (bijlage):  {folder / 'bijlage-overzicht.docx'}")
-    print(f"Overzicht als sheet:  {folder / 'bijlage-overzicht.xlsx'}")
-    pdfs = sorted(name for name in manifest["files"] if name.endswith(".pdf"))
+    print(f"Concept (college):    {drop.concept.folder}")
+    print(f"Overzicht (bijlage):  {drop.overview}")
+    print(f"Overzicht als sheet:  {drop.overview_xlsx}")
+    pdfs = sorted(name for name in manifest["files"] if name.endswith(layout.PDF))
     if pdfs:
         print(f"PDF's:                {', '.join(str(folder / n) for n in pdfs)}")
     elif not config.documents.pdf:
@@ -218,28 +216,27 @@ def main() -> None:
     else:
         print("PDF's:                niet gemaakt: LibreOffice ontbreekt "
               "(Debian: apt-get install libreoffice-writer-nogui)")
-    print(f"Validatierapport:     {report / 'validatierapport.html'}")
+    print(f"Validatierapport:     {report / layout.VALIDATION_HTML}")
     data_docs = data_docs_index(config.gx_dir)
     if data_docs.exists():
         print(f"GX Data Docs:         {data_docs}")
-    print(f"Manifest:             {folder / 'manifest.json'}")
+    print(f"Manifest:             {drop.manifest}")
     trend = manifest.get("trend", [])
     print(f"Trend in de brief:    {len(trend)} periode(n), "
           f"{trend[0]['label'] if trend else '-'} t/m {period.label} "
           f"(raadsinformatiebrief, 'Ontwikkeling over de laatste perioden')")
-    afschriften = folder / "wijkraden"
-    count = len(list(afschriften.glob("*.docx")))
-    print(f"Afschriften:          {count} wijkraad/wijkraden in {afschriften}")
-    print(f"Open data:            {folder / 'open-data' / 'datapackage.json'}, "
-          "overzicht.csv, overzicht.json")
-    print(f"Webpagina:            {folder / 'overzicht.html'}")
-    print(f"Woo-index (DiWoo):    {folder / 'sitemap.xml'}, metadata in {folder / 'woo'} "
+    count = len(list(drop.afschriften.glob(f"*{layout.WORD}")))
+    print(f"Afschriften:          {count} wijkraad/wijkraden in {drop.afschriften}")
+    csv, rows_json, package = layout.open_data_files(drop.open_data)
+    print(f"Open data:            {package}, {csv.name}, {rows_json.name}")
+    print(f"Webpagina:            {drop.webpage}")
+    print(f"Woo-index (DiWoo):    {drop.sitemap}, metadata in {drop.woo} "
           f"(publiek onder {config.publication.base_url})")
     from wijkopvolging.archive import archive_summary
 
     print(archive_summary(config))
-    week = week_folder(config.output_dir, monday)
-    lists = json.loads((week / "manifest.json").read_text())["lists"]
+    week = layout.week_folder(config.output_dir, monday)
+    lists = json.loads((week / layout.MANIFEST).read_text())["lists"]
     print(f"Signalering:          {len(lists)} lijst(en) in {week}")
     warn_if_schedules_differ()
 

@@ -67,7 +67,9 @@ class CollegeDecision:
     responded_at: dt.datetime
 
     def to_xcom(self) -> dict:
-        """Plain values, for XCom and the manifest."""
+        """Plain values: the one form the decision travels in from the approval task
+        (its XCom) to the documents (``rapportage.render_for_delivery`` reads it back,
+        once) and into the manifest."""
         values = asdict(self)
         values["decided_on"] = self.decided_on.isoformat() if self.decided_on else None
         values["responded_at"] = self.responded_at.isoformat()

@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wijkopvolging import layout
 from wijkopvolging.errors import ExpectedError
 
 if TYPE_CHECKING:
@@ -65,10 +66,11 @@ TAAL = "dut"
 STATUS = "definitief"
 VERTROUWELIJKHEID = "openbaar"
 MEDIA_TYPES = {
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".pdf": "application/pdf",
+    layout.WORD: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    layout.PDF: "application/pdf",
 }
-ROLES = {"raadsinformatiebrief": "brief", "bijlage-overzicht": "bijlage"}
+LETTER, OVERVIEW = layout.stem(layout.LETTER), layout.stem(layout.OVERVIEW)
+ROLES = {LETTER: "brief", OVERVIEW: "bijlage"}
 # Which setting to correct when the archive refuses a field.
 FIELD_SETTINGS = {
     "bronorganisatie": "archive.bronorganisatie",
@@ -108,14 +110,14 @@ def archive_documents(folder: Path, manifest: dict, period) -> list[ArchiveDocum
     from wijkopvolging.labels import letter_title, overview_title
 
     revised = bool(manifest.get("revised"))
-    titles = {"raadsinformatiebrief": letter_title(period, revised=revised),
-              "bijlage-overzicht": overview_title(period, revised=revised)}
+    titles = {LETTER: letter_title(period, revised=revised),
+              OVERVIEW: overview_title(period, revised=revised)}
     found = []
     for name, sha in manifest["files"].items():
         path = Path(folder) / name
         if path.suffix not in MEDIA_TYPES or path.stem not in ROLES:
             continue
-        role = ROLES[path.stem] + ("-pdf" if path.suffix == ".pdf" else "")
+        role = ROLES[path.stem] + ("-pdf" if path.suffix == layout.PDF else "")
         identificatie = f"{manifest['kenmerk']}-{role}"
         if len(identificatie) > 40:
             raise ArchiveError(

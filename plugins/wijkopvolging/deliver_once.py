@@ -31,12 +31,12 @@ from enum import StrEnum
 
 from wijkopvolging.atomic import file_sha256
 from wijkopvolging.errors import ExpectedError
+from wijkopvolging.layout import WORD  # deterministic documents; PDFs carry a creation time
 from wijkopvolging.mail import Mail, MailNotSent, RecipientRefused, send_mail
 
 log = logging.getLogger(__name__)
 
 EMAIL = "email"  # the ledger's channel for e-mail deliveries
-WORD = (".docx",)  # deterministic documents; PDFs carry a creation time
 MAX_RECIPIENT = 100  # the ledger's channel column holds 120 characters
 
 
@@ -44,7 +44,7 @@ class DeliveryError(ExpectedError):
     """The documents could not be delivered; the message says what to do."""
 
 
-def content_fingerprint(files: Mapping[str, str], *, compared: tuple[str, ...] = WORD) -> str:
+def content_fingerprint(files: Mapping[str, str], *, compared: tuple[str, ...] = (WORD,)) -> str:
     """One sha256 over the checksums (name and sha256 per line) of the files whose names
     end in ``compared``: the files that are byte-identical for the same content (the Word
     documents by default; PDFs carry a creation time, so they are delivered, not

@@ -66,6 +66,7 @@ from wijkopvolging.deliver_once import (  # noqa: F401 (part of delivery's inter
     decide_delivery,
     deliver_once,
 )
+from wijkopvolging.layout import CONCEPT, MANIFEST, NOT_DELIVERED, drop_folder
 from wijkopvolging.mail import (  # noqa: F401 (MailNotSent: part of delivery's interface)
     Mail,
     MailNotSent,
@@ -74,9 +75,6 @@ from wijkopvolging.mail import (  # noqa: F401 (MailNotSent: part of delivery's 
 
 log = logging.getLogger(__name__)
 
-MANIFEST = "manifest.json"
-NOT_DELIVERED = "niet-geleverd"  # sub-folder for a changed set that was not sent
-CONCEPT = "concept"  # sub-folder of the drop folder: the college's concept
 
 
 # -- the set ---------------------------------------------------------------------------
@@ -125,7 +123,7 @@ def publish_set(source: Path, target: Path) -> dict:
 # -- the e-mail --------------------------------------------------------------------------
 
 def mail_subject(period, *, kenmerk: str, revised: bool) -> str:
-    """The letter's own title (with "(herziene versie)" when revised) and the kenmerk."""
+    """The letter's own title (with the revision mark when revised) and the kenmerk."""
     from wijkopvolging.documents.letter import letter_title
 
     return f"{letter_title(period, revised=revised)} – kenmerk {kenmerk}"
@@ -187,12 +185,12 @@ def build_mail(period, manifest: Mapping, folder: Path, *, to: Iterable[str],
 
 def period_folder(config, period) -> Path:
     """The drop folder of one period: ``<output>/<YYYY-MM>_<YYYY-MM>/``."""
-    return config.output_dir / period.slug
+    return drop_folder(config.output_dir, period).folder
 
 
 def concept_folder(config, period) -> Path:
     """Where the college's secretariat finds the concept: ``<drop folder>/concept/``."""
-    return period_folder(config, period) / CONCEPT
+    return drop_folder(config.output_dir, period).concept.folder
 
 
 def build_concept_mail(period, manifest: Mapping, folder: Path, *, to: Iterable[str],

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from wijkopvolging.config import Config
 from wijkopvolging.model import ERROR, WARNING
-from wijkopvolging.periods import AMSTERDAM
 from wijkopvolging.sources.mapping import EXTRACT_RULES
 from wijkopvolging.warehouse import open_warehouse
 
@@ -21,9 +20,10 @@ log = logging.getLogger(__name__)
 
 
 def run_folder(output_dir: Path, as_of: dt.datetime) -> Path:
-    """Where an ingest's steward report and manifest go: ``<output>/validatie/<date>``."""
-    local = as_of.astimezone(AMSTERDAM) if as_of.tzinfo else as_of
-    return Path(output_dir) / "validatie" / f"{local:%Y-%m-%d}"
+    """Where an ingest's steward report and manifest go (``layout.validation_folder``)."""
+    from wijkopvolging.layout import validation_folder
+
+    return validation_folder(output_dir, as_of)
 
 
 def extract_source(config: Config, source_name: str, *, run_id: str,
@@ -141,6 +141,7 @@ def write_ingest_report(config: Config, *, run_id: str, data_interval_end: dt.da
     """The steward report and the run manifest (reconciliation per source)."""
     from wijkopvolging.atomic import write_atomic
     from wijkopvolging.duplicates import counted_once
+    from wijkopvolging.layout import MANIFEST
     from wijkopvolging.validation import write_steward_report
 
     with open_warehouse(config.warehouse_url) as warehouse:
@@ -165,6 +166,6 @@ def write_ingest_report(config: Config, *, run_id: str, data_interval_end: dt.da
         "reconciled": bool((runs["extracted"] == runs["loaded"] + runs["quarantined"]).all()),
         "steward_report": {k: str(v) for k, v in paths.items()},
     }
-    write_atomic(folder / "manifest.json",
+    write_atomic(folder / MANIFEST,
                  json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8"))
     return {k: str(v) for k, v in paths.items()}

@@ -157,11 +157,12 @@ def report_checks(config, period, *, run_id: str,
 
 
 def report_to_griffie(config, period, *, run_id: str, decision, force: bool = False) -> dict:
-    """The rapportage DAG's steps for a period the college approved (``decision``, a
-    ``CollegeDecision``), in order: the checks, the final set and its delivery to the
-    griffie (drop folder; e-mail when the SMTP connection exists). The concept and the
-    wait for the college are left out (the decision is given), and so are the wijkraden's
-    afschriften. Returns the delivery."""
+    """The rapportage DAG's steps for a period the college approved (``decision``, as
+    the approval task hands it on: ``CollegeDecision.to_xcom()``), in order: the checks,
+    the final set and its delivery to the griffie (drop folder; e-mail when the SMTP
+    connection exists). The concept and the wait for the college are left out (the
+    decision is given), and so are the wijkraden's afschriften and the archive. Returns
+    the delivery."""
     report_checks(config, period, run_id=run_id)
     rendered = RAPPORTAGE.step("documents")(config, period, run_id=run_id, decision=decision,
                                             with_revision=force)

@@ -119,8 +119,10 @@ XLSX = (".xlsx",)  # a list is compared by its spreadsheet, which is byte-identi
 
 
 def week_folder(output_dir: Path, monday: dt.date) -> Path:
-    """Where a week's lists go: ``<output>/signalering/<YYYY-MM-DD>/`` (the Monday)."""
-    return Path(output_dir) / "signalering" / f"{monday:%Y-%m-%d}"
+    """Where a week's lists go (``layout.week_folder``: the Monday's date)."""
+    from wijkopvolging.layout import week_folder as folder_of_week
+
+    return folder_of_week(output_dir, monday)
 
 
 def make_week_lists(config, monday: dt.date, *, as_of: dt.datetime) -> dict:
@@ -135,6 +137,7 @@ def make_week_lists(config, monday: dt.date, *, as_of: dt.datetime) -> dict:
     from wijkopvolging.atomic import file_sha256, write_atomic
     from wijkopvolging.documents.signalering_xlsx import write_signalering_xlsx
     from wijkopvolging.duplicates import counted_once
+    from wijkopvolging.layout import MANIFEST, week_list
     from wijkopvolging.reference import ReferenceData
     from wijkopvolging.timeliness import apply_timeliness
     from wijkopvolging.validation import publication_gate
@@ -159,13 +162,13 @@ def make_week_lists(config, monday: dt.date, *, as_of: dt.datetime) -> dict:
             f"staf wethouder {recipient.name}")
         path = write_signalering_xlsx(
             rows, title=f"Signalering {who}, week van {monday:%d-%m-%Y}", monday=monday,
-            path=folder / f"{recipient.slug}.xlsx")
+            path=week_list(folder, recipient.slug))
         lists.append({"recipient": recipient.slug, "name": recipient.name,
                       "kind": recipient.kind, "to": list(recipient.addresses),
                       "items": len(rows), "file": path.name, "sha256": file_sha256(path)})
     manifest = {"week": monday.isoformat(), "as_of": as_of.isoformat(),
                 "signals": len(signals), "lists": lists}
-    write_atomic(folder / "manifest.json",
+    write_atomic(folder / MANIFEST,
                  json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8"))
     return {"folder": str(folder), "signals": len(signals), "lists": len(lists)}
 
@@ -184,11 +187,12 @@ def deliver_week_lists(config, monday: dt.date, *, run_id: str,
         content_fingerprint,
         deliver_each,
     )
+    from wijkopvolging.layout import MANIFEST
     from wijkopvolging.mail import smtp_connection_configured
     from wijkopvolging.warehouse import open_warehouse
 
     folder = week_folder(config.output_dir, monday)
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     conn_id = config.delivery.smtp_conn_id
     if smtp_configured is None:
         smtp_configured = smtp_connection_configured(conn_id)

@@ -22,6 +22,8 @@ from __future__ import annotations
 import json
 import logging
 
+from wijkopvolging.layout import afschrift_in
+
 log = logging.getLogger(__name__)
 
 LEDGER_SET = "wijkraden"  # the afschriften' deliveries in the ledger: wijkraden/<period>
@@ -72,7 +74,7 @@ def deliver_afschriften(config, period, *, run_id: str,
         to = afschrift_addresses(config.wijkraden, entry["wijk"], entry["slug"])
         if not to:
             log.warning("wijkraden.afschrift: geen adres voor wijk %r; afschrift %s niet "
-                        "verstuurd", entry["wijk"], folder / f"{entry['slug']}.docx")
+                        "verstuurd", entry["wijk"], afschrift_in(folder, entry["slug"]))
             continue
         deliveries.append(Delivery(
             key=LedgerKey.of(period.slug, set_name=LEDGER_SET, recipient=entry["slug"]),

@@ -11,13 +11,14 @@ import json
 import pytest
 
 from tests.projects import Project
+from wijkopvolging.layout import MANIFEST, OVERVIEW, OVERVIEW_XLSX
 
 SEPTEMBER, NOVEMBER = dt.date(2026, 8, 31), dt.date(2026, 10, 31)  # the sources' cut-offs
 PERIOD = "2026-09"
 # The letter is left out: its trend (issue 15) shows earlier periods as the warehouse
 # knew them at their own end, and a backfill of 1 September is exactly that knowledge for
 # July–August. The period's own figures in the letter are compared through the manifest.
-DOCUMENTS = ("bijlage-overzicht.docx", "bijlage-overzicht.xlsx")
+DOCUMENTS = (OVERVIEW, OVERVIEW_XLSX)
 
 
 def report_sep_oct(project: Project, run_id: str) -> dict:
@@ -33,9 +34,10 @@ def report_sep_oct(project: Project, run_id: str) -> dict:
     decision = CollegeDecision(period=period.slug, approved=True, decided_on=decided_on,
                                kenmerk=kenmerk, note="", responded_by="make-run-demo",
                                responded_at=dt.datetime.now(dt.UTC))
-    pipeline.report_to_griffie(project.config(), period, run_id=run_id, decision=decision)
+    pipeline.report_to_griffie(project.config(), period, run_id=run_id,
+                               decision=decision.to_xcom())
     folder = project.output_dir / period.slug
-    return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")

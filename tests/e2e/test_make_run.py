@@ -11,8 +11,17 @@ import sys
 import pytest
 
 from tests.conftest import ROOT, private_airflow_db, require
+from wijkopvolging import layout
+from wijkopvolging.layout import SetLayout
+from wijkopvolging.periods import Period
 
 pytestmark = pytest.mark.airflow
+PERIOD = Period.parse("2026-09")
+
+
+def drop_folder(tmp) -> SetLayout:
+    """The period's drop folder in the tmp project's output."""
+    return layout.drop_folder(tmp / "output", PERIOD)
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +62,7 @@ def test_run_ends_with_the_paths_of_both_documents_and_the_validation_report(pip
     letter = printed_path(stdout, "Raadsinformatiebrief")
     overview = printed_path(stdout, "Overzicht")
     report = printed_path(stdout, "Validatierapport")
+    # Spelled out once: the names the griffie knows, so a change of the layout shows here.
     assert letter == tmp / "output/2026-09_2026-10/raadsinformatiebrief.docx"
     assert overview == tmp / "output/2026-09_2026-10/bijlage-overzicht.docx"
     for path in (letter, overview, report):
@@ -64,16 +74,15 @@ def test_the_demo_college_approves_through_the_api_and_the_letter_carries_its_de
     from docx import Document
 
     tmp, stdout = pipeline_run
-    folder = tmp / "output/2026-09_2026-10"
+    drop = drop_folder(tmp)
     assert ("Demo-goedkeuring gegeven voor run manual__" in stdout
             and "besluitdatum 2026-11-08, kenmerk DEMO-2026-09_2026-10" in stdout), stdout
-    header = "\n".join(p.text for p in Document(folder / "raadsinformatiebrief.docx")
-                       .sections[0].header.paragraphs)
+    header = "\n".join(p.text for p in Document(drop.letter).sections[0].header.paragraphs)
     assert "Datum: 8 november 2026" in header and "Ons kenmerk: DEMO-2026-09_2026-10" in header
     assert "CONCEPT" not in header
-    concept = Document(folder / "concept/raadsinformatiebrief.docx").sections[0].header
+    concept = Document(drop.concept.letter).sections[0].header
     assert concept.paragraphs[0].text.startswith("CONCEPT")
-    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest = json.loads(drop.manifest.read_text())
     assert manifest["college"]["responded_by"] == "make-run-demo"
 
 
@@ -81,17 +90,16 @@ def test_documents_open_and_state_the_period(pipeline_run):
     from docx import Document
 
     tmp, _ = pipeline_run
-    folder = tmp / "output/2026-09_2026-10"
-    letter_text = "\n".join(p.text for p in Document(folder / "raadsinformatiebrief.docx")
-                            .paragraphs)
+    drop = drop_folder(tmp)
+    letter_text = "\n".join(p.text for p in Document(drop.letter).paragraphs)
     assert "september–oktober 2026" in letter_text
-    overview = Document(folder / "bijlage-overzicht.docx")
+    overview = Document(drop.overview)
     assert len(overview.tables) >= 2
 
 
 def test_manifest_reconciles_extracted_with_loaded_and_quarantined(pipeline_run):
     tmp, _ = pipeline_run
-    manifest = json.loads((tmp / "output/2026-09_2026-10/manifest.json").read_text())
+    manifest = json.loads(drop_folder(tmp).manifest.read_text())
     assert manifest["peildatum"] == "2026-10-31"
     assert sum(manifest["status_counts"].values()) == manifest["items"] > 50
     for source in manifest["reconciliation"]:
@@ -103,12 +111,12 @@ def test_libreoffice_opens_both_documents(pipeline_run, tmp_path):
     require(shutil.which("soffice") is not None,
             "LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui")
     source, _ = pipeline_run
-    folder = source / "output/2026-09_2026-10"
-    for name in ("raadsinformatiebrief.docx", "bijlage-overzicht.docx"):
+    drop = drop_folder(source)
+    for document in (drop.letter, drop.overview):
         subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo", "--headless",
-                        "--convert-to", "pdf", "--outdir", str(tmp_path), str(folder / name)],
+                        "--convert-to", "pdf", "--outdir", str(tmp_path), str(document)],
                        check=True, capture_output=True, timeout=300)
-        assert (tmp_path / name.replace(".docx", ".pdf")).stat().st_size > 1000
+        assert (tmp_path / SetLayout.pdf_of(document).name).stat().st_size > 1000
 
 
 def test_a_month_that_does_not_start_a_period_is_refused_clearly():
@@ -142,18 +150,17 @@ def test_the_letter_states_the_quarantine_count_and_no_document_holds_personal_d
     import zipfile
 
     tmp, _ = pipeline_run
-    folder = tmp / "output/2026-09_2026-10"
-    manifest = json.loads((folder / "manifest.json").read_text())
+    drop = drop_folder(tmp)
+    manifest = json.loads(drop.manifest.read_text())
     quarantined = sum(manifest["quarantine_by_reason"].values())
-    letter = zipfile.ZipFile(folder / "raadsinformatiebrief.docx").read("word/document.xml")
+    letter = zipfile.ZipFile(drop.letter).read("word/document.xml")
     assert f"quarantaine: {quarantined}".encode() in letter
-    for name in ("raadsinformatiebrief.docx", "bijlage-overzicht.docx",
-                 "bijlage-overzicht.xlsx"):
-        with zipfile.ZipFile(folder / name) as document:
+    for path in (drop.letter, drop.overview, drop.overview_xlsx):
+        with zipfile.ZipFile(path) as document:
             text = b"".join(document.read(n) for n in document.namelist()
                             if n.endswith(".xml"))
         for personal in (b"06-12345678", b"p.dejong@example.nl", b"mevrouw Jansen"):
-            assert personal not in text, (name, personal)
+            assert personal not in text, (path.name, personal)
 
 
 def test_letter_shows_the_trend_of_six_periods_from_the_warehouses_history(pipeline_run):
@@ -162,36 +169,36 @@ def test_letter_shows_the_trend_of_six_periods_from_the_warehouses_history(pipel
     tmp, stdout = pipeline_run
     assert "history for the trend: ingested as of the end of 5 earlier period(s)" in stdout
     assert "Trend in de brief:    6 periode(n), november–december 2025 t/m" in stdout
-    folder = tmp / "output/2026-09_2026-10"
-    letter = Document(folder / "raadsinformatiebrief.docx")
+    drop = drop_folder(tmp)
+    letter = Document(drop.letter)
     table = next(t for t in letter.tables if t.rows[0].cells[0].text == "Periode")
     assert [row.cells[0].text for row in table.rows[1:]] == [
         "november–december 2025", "januari–februari 2026", "maart–april 2026",
         "mei–juni 2026", "juli–augustus 2026", "september–oktober 2026"]
-    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest = json.loads(drop.manifest.read_text())
     assert manifest["trend"][-1]["beantwoord"] == (
         manifest["status_counts"].get("op_tijd", 0) + manifest["status_counts"].get("te_laat", 0))
     # The college decides on the same trend: the concept letter shows it too.
-    concept = Document(folder / "concept" / "raadsinformatiebrief.docx")
+    concept = Document(drop.concept.letter)
     table = next(t for t in concept.tables if t.rows[0].cells[0].text == "Periode")
     assert len(table.rows) == 7
-    assert json.loads((folder / "concept" / "manifest.json").read_text())["trend"] == (
-        manifest["trend"])
+    assert json.loads(drop.concept.manifest.read_text())["trend"] == manifest["trend"]
 
 
 def test_the_publications_come_from_the_approved_set_never_from_the_concept(pipeline_run):
     tmp, _ = pipeline_run
-    folder = tmp / "output/2026-09_2026-10"
-    concept = json.loads((folder / "concept" / "manifest.json").read_text())
+    drop = drop_folder(tmp)
+    concept = json.loads(drop.concept.manifest.read_text())
     assert concept["concept"] and concept["publications"] == {}
-    assert not any((folder / "concept" / name).exists()
-                   for name in ("wijkraden", "open-data", "overzicht.html"))
-    final = json.loads((folder / "manifest.json").read_text())
+    assert not any(path.exists() for path in (
+        drop.concept.afschriften, drop.concept.open_data, drop.concept.webpage))
+    final = json.loads(drop.manifest.read_text())
     kenmerk = final["college"]["kenmerk"]
     assert final["kenmerk"] == kenmerk == "DEMO-2026-09_2026-10"
-    assert json.loads((folder / "wijkraden" / "manifest.json").read_text())["kenmerk"] == kenmerk
-    assert f"ons kenmerk {kenmerk}" in (folder / "overzicht.html").read_text(encoding="utf-8")
-    assert {"overzicht.html", "open-data/datapackage.json"} <= set(final["publications"])
+    assert json.loads(drop.afschriften_manifest.read_text())["kenmerk"] == kenmerk
+    assert f"ons kenmerk {kenmerk}" in drop.webpage.read_text(encoding="utf-8")
+    assert {str(path.relative_to(drop.folder)) for path in (
+        drop.webpage, drop.open_data / layout.DATA_PACKAGE)} <= set(final["publications"])
 
 
 def test_afschriften_open_data_and_web_page_are_published_beside_the_letter(pipeline_run):
@@ -200,21 +207,20 @@ def test_afschriften_open_data_and_web_page_are_published_beside_the_letter(pipe
     import frictionless
 
     tmp, stdout = pipeline_run
-    folder = tmp / "output/2026-09_2026-10"
-    afschriften = folder / "wijkraden"
-    assert f"wijkraad/wijkraden in {afschriften}" in stdout
-    manifest = json.loads((afschriften / "manifest.json").read_text())
-    docx = sorted(afschriften.glob("*.docx"))
+    drop = drop_folder(tmp)
+    assert f"wijkraad/wijkraden in {drop.afschriften}" in stdout
+    manifest = json.loads(drop.afschriften_manifest.read_text())
+    docx = sorted(drop.afschriften.glob(f"*{layout.WORD}"))
     assert len(docx) == len(manifest["afschriften"]) > 30
-    package = printed_path(stdout, "Open data")
-    assert package == folder / "open-data" / "datapackage.json"
+    csv_path, _, package = layout.open_data_files(drop.open_data)
+    assert printed_path(stdout, "Open data") == package
     assert frictionless.validate(str(package)).valid
-    with (folder / "open-data" / "overzicht.csv").open(encoding="utf-8") as handle:
+    with csv_path.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    period = json.loads((folder / "manifest.json").read_text())
+    period = json.loads(drop.manifest.read_text())
     assert len(rows) == period["items"] == sum(e["items"] for e in manifest["afschriften"])
     page = printed_path(stdout, "Webpagina")
-    assert page == folder / "overzicht.html"
+    assert page == drop.webpage
     html = page.read_text(encoding="utf-8")
     for personal in ("06-12345678", "p.dejong@example.nl", "mevrouw Jansen"):
         assert personal not in html and personal not in "".join(map(str, rows))

@@ -20,18 +20,19 @@ from tests.conftest import require
 from wijkopvolging.approval import CollegeDecision
 from wijkopvolging.atomic import TEMP_MARK, OutputFolderFull, file_sha256
 from wijkopvolging.config import DocumentsConfig
-from wijkopvolging.delivery import MANIFEST, deliver_to_griffie, period_folder
+from wijkopvolging.delivery import deliver_to_griffie, period_folder
+from wijkopvolging.layout import LETTER, MANIFEST, OVERVIEW, OVERVIEW_XLSX, SetLayout
 from wijkopvolging.periods import Period
 
 PERIOD = Period.parse("2026-09")
 TMPFS_SIZE = "16m"  # a set without PDFs takes about a megabyte
 
 
-def decision(kenmerk: str) -> CollegeDecision:
+def decision(kenmerk: str) -> dict:
     """An approval as the college's task hands it over; a new kenmerk makes a new set."""
     return CollegeDecision(period=PERIOD.slug, approved=True, decided_on=dt.date(2026, 11, 10),
                            kenmerk=kenmerk, note="", responded_by="secretariaat",
-                           responded_at=dt.datetime(2026, 11, 10, 12, tzinfo=dt.UTC))
+                           responded_at=dt.datetime(2026, 11, 10, 12, tzinfo=dt.UTC)).to_xcom()
 
 
 def deliver(config, kenmerk: str, run_id: str = "rapportage") -> dict:
@@ -114,7 +115,7 @@ def test_a_full_output_folder_fails_clearly_keeps_the_delivered_set_and_the_next
 
     rendered = render_for_delivery(project, PERIOD, run_id="rapportage",
                                    decision=decision("26bb000002"))["set"]
-    letter = Path(rendered) / "raadsinformatiebrief.docx"
+    letter = SetLayout(rendered).letter
     filler = fill(project.output_dir, leave=letter.stat().st_size + 8 * 1024)
     with pytest.raises(OutputFolderFull) as error:
         deliver_to_griffie(project, PERIOD, rendered, run_id="rapportage")
@@ -135,7 +136,7 @@ def a_set(folder: Path, size: int) -> Path:
 
     from wijkopvolging.atomic import write_atomic
 
-    names = ["raadsinformatiebrief.docx", "bijlage-overzicht.docx", "bijlage-overzicht.xlsx"]
+    names = [LETTER, OVERVIEW, OVERVIEW_XLSX]
     for n, name in enumerate(names):
         write_atomic(folder / name, bytes([n, size % 251]) * (size // 2))
     manifest = {"files": {name: file_sha256(folder / name) for name in names},
@@ -232,6 +233,6 @@ def test_a_hanging_or_crashing_libreoffice_is_bounded_and_the_griffie_gets_nothi
     # The griffie gets nothing yet: no set in the drop folder, and none that delivery
     # could take (a Word set without its PDFs is never delivered).
     drop = period_folder(pdf_project, PERIOD)
-    assert not (drop / MANIFEST).exists() and not (drop / "raadsinformatiebrief.docx").exists()
+    assert not (drop / MANIFEST).exists() and not (drop / LETTER).exists()
     assert not (work_folder(pdf_project, PERIOD) / MANIFEST).exists()
     assert not leftovers(pdf_project.output_dir)

@@ -68,7 +68,8 @@ def ingest(config, rows, run_id="ingest-1") -> None:
 
 APPROVED = CollegeDecision(  # what the college's approval task hands the documents task
     period=PERIOD.slug, approved=True, decided_on=dt.date(2026, 11, 10), kenmerk="26bb004711",
-    note="", responded_by="secretariaat", responded_at=dt.datetime(2026, 11, 10, 9, tzinfo=dt.UTC))
+    note="", responded_by="secretariaat",
+    responded_at=dt.datetime(2026, 11, 10, 9, tzinfo=dt.UTC)).to_xcom()
 
 
 def report(config, run_id: str, *, force: bool = False) -> dict:

@@ -17,6 +17,7 @@ from wijkopvolging.documents.afschrift import (
     wijken_in_overview,
     write_afschrift_manifest,
 )
+from wijkopvolging.layout import MANIFEST
 from wijkopvolging.wijkraden import afschrift_addresses
 
 # Tarwewijk twice, so an afschrift with more than one row.
@@ -52,7 +53,7 @@ def test_one_afschrift_per_wijk_with_items_and_none_for_others(afschriften):
     assert not (folder / "pernis.docx").exists()
     tarwewijk = next(e for e in manifest["afschriften"] if e["wijk"] == "Tarwewijk")
     assert (tarwewijk["gebied"], tarwewijk["items"]) == ("Charlois", 2)
-    assert json.loads((folder / "manifest.json").read_text()) == manifest
+    assert json.loads((folder / MANIFEST).read_text()) == manifest
 
 
 def test_afschrift_has_the_councils_rows_of_its_wijk_only(afschriften, tmp_path):

@@ -12,6 +12,7 @@ import pytest
 from lxml import etree
 
 from tests.diwoo import schema
+from wijkopvolging.approval import CollegeDecision
 from wijkopvolging.config import PublicationConfig, load_config
 from wijkopvolging.documents.diwoo import (
     DIWOO_NS,
@@ -20,6 +21,7 @@ from wijkopvolging.documents.diwoo import (
     write_woo_index,
 )
 from wijkopvolging.labels import letter_title, overview_title
+from wijkopvolging.layout import SetKind
 from wijkopvolging.periods import Period
 from wijkopvolging.rapportage import (
     check_publication_gate,
@@ -175,8 +177,11 @@ def reported(isolated_project):
 
 def test_the_final_set_carries_the_woo_index_in_its_manifest_the_concept_none(reported):
     config, root = reported
+    decision = CollegeDecision(
+        period=PERIOD.slug, approved=True, decided_on=DECIDED, kenmerk=KENMERK, note="",
+        responded_by="secretariaat", responded_at=dt.datetime(2026, 11, 10, 9, tzinfo=dt.UTC))
     final = write_documents(config, PERIOD, run_id="r", folder=root / "final",
-                            kenmerk=KENMERK, letter_date=DECIDED)
+                            decision=decision)
     manifest = json.loads(Path(final["manifest"]).read_text(encoding="utf-8"))
     for name in ("sitemap.xml", "woo/raadsinformatiebrief.xml", "woo/overzicht.xml"):
         assert name in manifest["publications"], name
@@ -185,7 +190,7 @@ def test_the_final_set_carries_the_woo_index_in_its_manifest_the_concept_none(re
     assert _one(letter, "//d:atTime").text.startswith(DECIDED.isoformat())
     assert _one(letter, "//d:identifier").text == KENMERK
 
-    write_documents(config, PERIOD, run_id="r", folder=root / "concept", concept=True)
+    write_documents(config, PERIOD, run_id="r", folder=root / "concept", kind=SetKind.CONCEPT)
     assert not (root / "concept" / SITEMAP_NAME).exists()
     assert not (root / "concept" / "woo").exists()
     concept = json.loads((root / "concept/manifest.json").read_text(encoding="utf-8"))

@@ -22,6 +22,8 @@ import pytest
 from tests.conftest import ROOT
 from tests.hostile_exports import billion_laughs, workbook_bytes
 from tests.inert_checks import csv_formulas, formula_cells, html_elements, word_texts
+from wijkopvolging.approval import CollegeDecision
+from wijkopvolging.layout import MANIFEST, OPEN_DATA_CSV
 from wijkopvolging.periods import Period
 from wijkopvolging.schedules import ingest_at, signalering_at
 
@@ -127,9 +129,12 @@ def pipeline(tmp_path_factory, monkeypatch_module):
                               data_interval_end=ingest_at(PERIOD.end))["report"]
     report_id = "hostile_report"
     pipeline.report_checks(config, PERIOD, run_id=report_id)
+    approved = CollegeDecision(
+        period=PERIOD.slug, approved=True, decided_on=dt.date(2026, 11, 10),
+        kenmerk="26bb004711", note="", responded_by="secretariaat",
+        responded_at=dt.datetime(2026, 11, 10, 9, tzinfo=dt.UTC))
     documents = rapportage.write_documents(
-        config, PERIOD, run_id=report_id, folder=tmp_path / "set", kenmerk="26bb004711",
-        letter_date=dt.date(2026, 11, 10))
+        config, PERIOD, run_id=report_id, folder=tmp_path / "set", decision=approved)
     monday = PERIOD.end + dt.timedelta(days=(7 - PERIOD.end.weekday()) % 7)
     lists = make_week_lists(config, monday, as_of=signalering_at(monday))
     return {"steward": steward, "documents": documents, "lists": lists,
@@ -143,7 +148,7 @@ def monkeypatch_module():
 
 
 def test_the_ingest_ends_well_and_every_source_adds_up(pipeline):
-    manifest = json.loads((pipeline["ingest_manifest"] / "manifest.json").read_text())
+    manifest = json.loads((pipeline["ingest_manifest"] / MANIFEST).read_text())
     assert manifest["reconciled"] is True
     exports = next(s for s in manifest["sources"] if s["source"] == "gebiedslijsten")
     assert exports["quarantined"] >= len(REFUSED_ROWS)
@@ -188,7 +193,7 @@ def test_none_of_the_outputs_runs_anything_from_the_data(pipeline):
     assert formula_cells(Path(documents["spreadsheet"])) == []
     for sheet in (folder / "output" / "signalering").rglob("*.xlsx"):
         assert formula_cells(sheet) == [], sheet
-    assert csv_formulas(Path(documents["open_data"]) / "overzicht.csv") == []
+    assert csv_formulas(Path(documents["open_data"]) / OPEN_DATA_CSV) == []
     assert csv_formulas(Path(pipeline["steward"]["csv"]), delimiter=";",
                         encoding="utf-8-sig") == []
     page = html_elements(Path(documents["webpage"]).read_text(encoding="utf-8"))

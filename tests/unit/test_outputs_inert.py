@@ -18,9 +18,10 @@ from tests.inert_checks import csv_formulas, formula_cells, html_elements, word_
 from tests.unit.report_frames import KENMERK, LETTER_DATE, PERIOD, ROWS, report_frame
 from wijkopvolging.documents import render_letter, render_overview, write_overview_xlsx
 from wijkopvolging.documents.afschrift import render_afschriften
-from wijkopvolging.documents.opendata import CSV_NAME, JSON_NAME, write_open_data
+from wijkopvolging.documents.opendata import write_open_data
 from wijkopvolging.documents.signalering_xlsx import write_signalering_xlsx
 from wijkopvolging.documents.webpage import SCRIPT, write_webpage
+from wijkopvolging.layout import SetLayout
 from wijkopvolging.safe_text import clean_text, csv_original
 from wijkopvolging.trend import Trend, trend_point
 
@@ -49,24 +50,24 @@ def hostile_report() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("outputs")
+    made = SetLayout(folder)
     report = hostile_report()
     trend = Trend(period=PERIOD, points=(trend_point(report, PERIOD),))
     out = {
         "letter": render_letter(report, PERIOD, kenmerk=KENMERK, letter_date=LETTER_DATE,
                                 quarantine_by_reason={"Onbekende <wijk> {{ x }}": 1},
-                                path=folder / "brief.docx"),
-        "overview": render_overview(report, PERIOD, path=folder / "overzicht.docx"),
-        "xlsx": write_overview_xlsx(report, PERIOD, path=folder / "overzicht.xlsx"),
-        "webpage": write_webpage(report, PERIOD, path=folder / "overzicht.html", trend=trend,
+                                path=made.letter),
+        "overview": render_overview(report, PERIOD, path=made.overview),
+        "xlsx": write_overview_xlsx(report, PERIOD, path=made.overview_xlsx),
+        "webpage": write_webpage(report, PERIOD, path=made.webpage, trend=trend,
                                  kenmerk=KENMERK),
         "signalering": write_signalering_xlsx(
             report.assign(signal_label="=Termijn verloopt", days_left=3),
             title="Signalering", monday=dt.date(2026, 11, 2), path=folder / "lijst.xlsx"),
     }
-    out["afschrift"] = render_afschriften(report, PERIOD, folder=folder / "wijkraden",
+    out["afschrift"] = render_afschriften(report, PERIOD, folder=made.afschriften,
                                           kenmerk=KENMERK)[0]
-    write_open_data(report, PERIOD, folder=folder / "open-data")
-    out["csv"], out["json"] = folder / "open-data" / CSV_NAME, folder / "open-data" / JSON_NAME
+    out["csv"], out["json"], _ = write_open_data(report, PERIOD, folder=made.open_data)
     return out
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from wijkopvolging.layout import MANIFEST, VALIDATION_CSV, VALIDATION_HTML
 from wijkopvolging.validation import RULES, write_steward_report
 
 AS_OF = dt.datetime(2024, 3, 12)
@@ -67,8 +68,8 @@ def report(findings, runs, previous, tmp_path):
 
 def test_report_writes_html_and_csv(report):
     paths, _ = report
-    assert paths["html"].name == "validatierapport.html" and paths["html"].is_file()
-    assert paths["csv"].name == "validatierapport.csv" and paths["csv"].is_file()
+    assert paths["html"].name == VALIDATION_HTML and paths["html"].is_file()
+    assert paths["csv"].name == VALIDATION_CSV and paths["csv"].is_file()
 
 
 def test_html_is_dutch_and_accessible(report):
@@ -177,13 +178,13 @@ def test_a_crash_while_writing_the_ingest_manifest_keeps_the_previous_one(
     config = load_config()
     end = dt.datetime(2026, 3, 1, 4, tzinfo=dt.UTC)
     write_ingest_report(config, run_id="eerste", data_interval_end=end)
-    manifest = run_folder(config.output_dir, end) / "manifest.json"
+    manifest = run_folder(config.output_dir, end) / MANIFEST
     assert json.loads(manifest.read_text(encoding="utf-8"))["run_id"] == "eerste"
 
     real_replace = atomic.os.replace
 
     def crash_on_the_manifest(src, dst):
-        if str(dst).endswith("manifest.json"):
+        if str(dst).endswith(MANIFEST):
             raise OSError("killed")
         real_replace(src, dst)
 

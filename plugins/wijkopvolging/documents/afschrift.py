@@ -23,15 +23,13 @@ from wijkopvolging.documents.overview import (
     overview_text_tables,
     render_overview,
 )
+from wijkopvolging.layout import MANIFEST, SetLayout, afschrift_in
 from wijkopvolging.periods import Period
-
-FOLDER = "wijkraden"
-MANIFEST = "manifest.json"
 
 
 def afschrift_folder(period_folder: Path | str) -> Path:
-    """``<period folder>/wijkraden``."""
-    return Path(period_folder) / FOLDER
+    """``<period folder>/wijkraden`` (``layout.SetLayout.afschriften``)."""
+    return SetLayout(period_folder).afschriften
 
 
 def wijken_in_overview(report, *, items: dict | None = None) -> dict[str, tuple[str, int]]:
@@ -59,7 +57,7 @@ def render_afschriften(report, period: Period, *, folder: Path | str, kenmerk: s
     folder.mkdir(parents=True, exist_ok=True)
     rows = overview_text_tables(report) if rows is None else rows  # once, not per wijk
     items = overview_items(report) if items is None else items
-    return [render_overview(report, period, path=folder / f"{slugify(wijk)}.docx",
+    return [render_overview(report, period, path=afschrift_in(folder, slugify(wijk)),
                             revised=revised, wijk=wijk, kenmerk=kenmerk, rows=rows)
             for wijk in wijken_in_overview(report, items=items)]
 
@@ -74,7 +72,8 @@ def write_afschrift_manifest(report, period: Period, *, folder: Path | str, kenm
     entries = []
     for wijk, (gebied, count) in wijken_in_overview(report, items=items).items():
         slug = slugify(wijk)
-        files = [p for p in (folder / f"{slug}.docx", folder / f"{slug}.pdf") if p.is_file()]
+        word = afschrift_in(folder, slug)
+        files = [p for p in (word, SetLayout.pdf_of(word)) if p.is_file()]
         entries.append({"wijk": wijk, "gebied": gebied, "slug": slug, "items": count,
                         "files": {p.name: file_sha256(p) for p in files}})
     manifest = {"period": period.slug, "kenmerk": kenmerk, "revised": revised,

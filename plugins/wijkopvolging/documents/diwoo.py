@@ -37,6 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from wijkopvolging import layout
 from wijkopvolging.atomic import write_atomic
 from wijkopvolging.labels import format_date_nl, letter_title, overview_title
 from wijkopvolging.periods import AMSTERDAM, Period
@@ -60,8 +61,7 @@ FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
 FORMATS = {".pdf": ("PDF", "PDF"), ".docx": ("DOCX", "Word DOCX"),
            ".html": ("HTML", "HTML"), ".csv": ("CSV", "CSV")}
 
-WOO_FOLDER = "woo"
-SITEMAP_NAME = "sitemap.xml"
+WOO_FOLDER, SITEMAP_NAME = layout.WOO, layout.SITEMAP
 
 
 @dataclass(frozen=True)
@@ -78,17 +78,17 @@ class Publication:
 def _preferred(names: Iterable[str], stem: str) -> str | None:
     """The PDF of ``stem`` when the set has one, else its Word file."""
     names = set(names)
-    for suffix in (".pdf", ".docx"):
+    for suffix in (layout.PDF, layout.WORD):
         if f"{stem}{suffix}" in names:
             return f"{stem}{suffix}"
     return None
 
 
 def set_publications(period: Period, *, files: Iterable[str], publications: Iterable[str],
-                     revised: bool, letter: str = "raadsinformatiebrief",
-                     overview: str = "bijlage-overzicht",
-                     open_data: str = "open-data/overzicht.csv",
-                     webpage: str = "overzicht.html") -> list[Publication]:
+                     revised: bool, letter: str = layout.stem(layout.LETTER),
+                     overview: str = layout.stem(layout.OVERVIEW),
+                     open_data: str = f"{layout.OPEN_DATA}/{layout.OPEN_DATA_CSV}",
+                     webpage: str = layout.WEBPAGE) -> list[Publication]:
     """The set's publications for the Woo index, in a fixed order: the letter, the
     overview, the open data and the web page (each only when the set holds it)."""
     files, publications = list(files), set(publications)
@@ -102,7 +102,7 @@ def set_publications(period: Period, *, files: Iterable[str], publications: Iter
     if overview_file:
         found.append(Publication(overview, overview_file, overview_text, VOORTGANGSRAPPORT))
     if open_data in publications:
-        found.append(Publication("open-data", open_data, overview_text, VOORTGANGSRAPPORT))
+        found.append(Publication(layout.OPEN_DATA, open_data, overview_text, VOORTGANGSRAPPORT))
     if webpage in publications:
         found.append(Publication(PurePosixPath(webpage).stem, webpage, overview_text,
                                  VOORTGANGSRAPPORT))

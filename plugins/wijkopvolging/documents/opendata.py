@@ -1,15 +1,14 @@
-"""The public overview as open data: CSV, JSON and a Frictionless Data Package.
+"""The public overview as open data: CSV, JSON and a Frictionless Data Package, in the
+set's open data folder (names: ``wijkopvolging.layout``):
 
-``<period folder>/open-data/``:
-
-- ``overzicht.csv``: UTF-8, comma-separated, a header row, ISO dates (``2026-03-01``);
+- the CSV: UTF-8, comma-separated, a header row, ISO dates (``2026-03-01``);
   a text starting with ``= + - @`` (or an apostrophe) has an apostrophe in front, so a
   spreadsheet program never runs it as a formula (``safe_text.csv_text``; README, "Open data");
-- ``overzicht.json``: the same rows as an array of objects (``null`` for a missing date),
+- the JSON: the same rows as an array of objects (``null`` for a missing date),
   every text exactly as in the overview;
   in the package as a JSON data resource (Frictionless reads JSON tables only with an
   extra), described as having the CSV's schema;
-- ``datapackage.json``: the Data Package describing both, with a Table Schema (types,
+- the data package: the Data Package describing both, with a Table Schema (types,
   Dutch titles and descriptions, the allowed status values), licence CC0-1.0, the period
   and the peildatum.
 
@@ -38,14 +37,11 @@ from wijkopvolging.labels import (
     YES_NO,
     overview_title,
 )
+from wijkopvolging.layout import DATA_PACKAGE, OPEN_DATA_CSV, OPEN_DATA_JSON
 from wijkopvolging.model import KINDS
 from wijkopvolging.periods import Period
 from wijkopvolging.safe_text import csv_text
 
-FOLDER = "open-data"
-CSV_NAME = "overzicht.csv"
-JSON_NAME = "overzicht.json"
-PACKAGE_NAME = "datapackage.json"
 LICENSE = {
     "name": "CC0-1.0",
     "path": "https://creativecommons.org/publicdomain/zero/1.0/",
@@ -80,11 +76,6 @@ FIELDS: tuple[tuple[str, str, str, str, tuple[str, ...] | None], ...] = (
      (*YES_NO.values(), NO_VALUE)),
 )
 FIELD_NAMES = tuple(name for name, *_ in FIELDS)
-
-
-def open_data_folder(period_folder: Path | str) -> Path:
-    """``<period folder>/open-data``."""
-    return Path(period_folder) / FOLDER
 
 
 def public_rows(report, *, items: dict[str, list[OverviewItem]] | None = None
@@ -142,12 +133,12 @@ def table_schema() -> dict:
 
 CSV_NOTE = ("Een tekst die begint met =, +, - of @ (of met een apostrof) staat hier met een "
             "apostrof ervoor, zodat een spreadsheetprogramma er nooit een formule van maakt; "
-            "zonder die ene apostrof is het de tekst uit het overzicht. overzicht.json heeft "
+            f"zonder die ene apostrof is het de tekst uit het overzicht. {OPEN_DATA_JSON} heeft "
             "elke tekst precies zoals in het overzicht.")
 
 
 def data_package(period: Period, *, rows: int, revised: bool = False) -> dict:
-    """The ``datapackage.json`` for a period's open data."""
+    """The data package for a period's open data."""
     schema = table_schema()
     return {
         "name": f"wijkopvolging-overzicht-{period.slug.replace('_', '-')}",
@@ -165,31 +156,31 @@ def data_package(period: Period, *, rows: int, revised: bool = False) -> dict:
         "peildatum": period.peildatum.isoformat(),
         "herziene_versie": bool(revised),
         "resources": [
-            {"name": "overzicht", "path": CSV_NAME, "profile": "tabular-data-resource",
+            {"name": "overzicht", "path": OPEN_DATA_CSV, "profile": "tabular-data-resource",
              "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
              "title": "Overzicht (CSV)", "rows": rows, "description": CSV_NOTE,
              "dialect": {"delimiter": ",", "header": True}, "schema": schema},
             # Frictionless reads JSON tables only with an extra (ijson); as a data
             # resource it is checked as JSON, and the tests compare its rows with the CSV.
-            {"name": "overzicht-json", "path": JSON_NAME, "profile": "data-resource",
+            {"name": "overzicht-json", "path": OPEN_DATA_JSON, "profile": "data-resource",
              "format": "json", "mediatype": "application/json", "encoding": "utf-8",
              "title": "Overzicht (JSON)",
-             "description": "Dezelfde rijen als overzicht.csv, als lijst van objecten met "
-                            "de velden en typen van het schema van overzicht.csv."},
+             "description": f"Dezelfde rijen als {OPEN_DATA_CSV}, als lijst van objecten "
+                            f"met de velden en typen van het schema van {OPEN_DATA_CSV}."},
         ],
     }
 
 
 def write_open_data(report, period: Period, *, folder: Path | str, revised: bool = False,
                     items: dict[str, list[OverviewItem]] | None = None) -> list[Path]:
-    """Write the period's open data into ``folder`` (the ``open-data`` folder): the CSV,
+    """Write the period's open data into ``folder`` (a set's open data folder): the CSV,
     the JSON and the data package, each atomically. Returns the three paths."""
     folder = Path(folder)
     rows = public_rows(report, items=items)
     package = data_package(period, rows=len(rows), revised=revised)
     return [
-        write_atomic(folder / CSV_NAME, csv_bytes(rows)),
-        write_atomic(folder / JSON_NAME, json_bytes(rows)),
-        write_atomic(folder / PACKAGE_NAME,
+        write_atomic(folder / OPEN_DATA_CSV, csv_bytes(rows)),
+        write_atomic(folder / OPEN_DATA_JSON, json_bytes(rows)),
+        write_atomic(folder / DATA_PACKAGE,
                      (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode()),
     ]

@@ -1,4 +1,4 @@
-"""The overview as one accessible web page: ``<period folder>/overzicht.html``.
+"""The overview as one accessible web page, beside a period's set (``layout.WEBPAGE``).
 
 One self-contained file: the styles and the script are inline, there are no images,
 fonts or other requests (a Content-Security-Policy says so to the browser), and the page
@@ -26,10 +26,12 @@ from wijkopvolging.labels import (
     format_date_nl,
     overview_title,
 )
+from wijkopvolging.layout import DATA_PACKAGE, OPEN_DATA, OPEN_DATA_CSV, OPEN_DATA_JSON
 from wijkopvolging.periods import Period
 from wijkopvolging.safe_text import html_text
 
-PAGE_NAME = "overzicht.html"
+# The open data, linked from the page beside it (a relative path in the same set).
+OPEN_DATA_LINK = f"{OPEN_DATA}/{OPEN_DATA_CSV}"
 
 # The Word overview's columns per kind (overview.OVERVIEW_COLUMNS), widths in % of the
 # table. The tables have a fixed layout and sit one per kind and gebied, each rendered
@@ -220,7 +222,7 @@ periode zijn beantwoord. De reactietermijn is zes weken, tenzij anders is afgesp
 <nav aria-label="Op deze pagina">
 <ul><li><a href="#kerncijfers">Kerncijfers</a></li><li><a href="#ontwikkeling">Ontwikkeling
 over de laatste perioden</a></li><li><a href="#overzicht">Overzicht</a></li>
-<li><a href="open-data/overzicht.csv">Open data (CSV)</a></li></ul>
+<li><a href="{OPEN_DATA_LINK}">Open data (CSV)</a></li></ul>
 </nav>
 <main>
 <section aria-labelledby="kerncijfers">
@@ -243,8 +245,8 @@ over de laatste perioden</a></li><li><a href="#overzicht">Overzicht</a></li>
 </section>
 </main>
 <footer>
-<p>De gegevens staan ook als open data (CC0) in de map <a href="open-data/overzicht.csv">
-open-data</a>: overzicht.csv, overzicht.json en datapackage.json. Het overzicht bevat geen
+<p>De gegevens staan ook als open data (CC0) in de map <a href="{OPEN_DATA_LINK}">
+{OPEN_DATA}</a>: {OPEN_DATA_CSV}, {OPEN_DATA_JSON} en {DATA_PACKAGE}. Het overzicht bevat geen
 persoonsgegevens.</p>
 </footer>
 <script>{SCRIPT}</script>

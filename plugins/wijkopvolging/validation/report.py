@@ -16,13 +16,11 @@ from pathlib import Path
 import pandas as pd
 
 from wijkopvolging.labels import format_date_nl
+from wijkopvolging.layout import DUPLICATES_CSV, VALIDATION_CSV, VALIDATION_HTML
 from wijkopvolging.model import ERROR, FINDING_COLUMNS, WARNING
 from wijkopvolging.safe_text import csv_text, html_text
 from wijkopvolging.validation.privacy import mask_text
 from wijkopvolging.validation.rules import RULES, column_label, rule_title
-
-HTML_NAME = "validatierapport.html"
-CSV_NAME = "validatierapport.csv"
 
 ROWS_PER_TABLE = 200  # the HTML stays readable; the CSV has every finding
 
@@ -131,7 +129,7 @@ def write_steward_report(findings: pd.DataFrame, runs: pd.DataFrame, out_dir, *,
                          previous_findings: pd.DataFrame | None = None,
                          gx_dir: str | Path | None = None,
                          duplicates: pd.DataFrame | None = None) -> dict[str, Path]:
-    """Write ``validatierapport.html`` and ``validatierapport.csv`` to ``out_dir``.
+    """Write the steward report (HTML) and all its findings (CSV) to ``out_dir``.
 
     ``findings``: this run's findings with a ``source`` column (the warehouse's
     ``quarantine`` rows); ``runs``: the run's ``ingest_runs`` rows; ``previous_findings``:
@@ -150,15 +148,15 @@ def write_steward_report(findings: pd.DataFrame, runs: pd.DataFrame, out_dir, *,
     sources = set(runs["source"]) if "source" in runs and len(runs) else set(findings["source"])
     released = released_records(findings, previous_findings, sources)
 
-    csv_path = out_dir / CSV_NAME
+    csv_path = out_dir / VALIDATION_CSV
     write_csv(_csv(findings, released), csv_path)
     docs = data_docs_index(gx_dir if gx_dir is not None else gx_dir_default())
-    html_path = out_dir / HTML_NAME
+    html_path = out_dir / VALIDATION_HTML
     html = _html(findings, runs, released, docs, out_dir)
     paths = {"html": html_path, "csv": csv_path}
     if duplicates is not None and len(duplicates):
         html = html.replace("</main>", _duplicates_section(duplicates) + "</main>")
-        paths["duplicates"] = out_dir / "dubbele-registraties.csv"
+        paths["duplicates"] = out_dir / DUPLICATES_CSV
         write_csv(duplicates, paths["duplicates"])
     html_path.write_text(html, encoding="utf-8")
     return paths
@@ -314,7 +312,7 @@ def _grouped_section(title: str, findings: pd.DataFrame, intro: str) -> str:
                               numeric={2} if located else set()))
             if len(group) > ROWS_PER_TABLE:
                 out.append(f"<p>En nog {len(group) - ROWS_PER_TABLE} record(s) met deze "
-                           f"regel: zie {CSV_NAME}.</p>")
+                           f"regel: zie {VALIDATION_CSV}.</p>")
     return "\n".join(out)
 
 
