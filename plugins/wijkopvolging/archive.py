@@ -28,9 +28,9 @@ through the same ledger (channel ``archief:<file name>``, the object's URL as re
 a re-run stores nothing again; a revised set stores a new version of each object
 (``lock``, ``PATCH`` with the lock, ``unlock``), never a new object.
 
-Authentication is the Zaken client's ZGW JWT (``sources.zgw.zgw_token``) with the client
+Authentication is the ZGW JWT (``zgw_http``, as for the Zaken client) with the client
 id and secret of the Airflow connection ``archive.conn_id``. Timeouts, lost connections,
-429 and 5xx are retried with backoff (tenacity, as the Zaken client), then
+429 and 5xx are retried with backoff (``zgw_http``, as for the Zaken client), then
 ``ArchiveUnavailable`` fails the task (Airflow retries it later); 401/403 and a 400 with
 field errors raise ``ArchiveError`` in Dutch, naming the connection or the field and its
 setting. Archiving never touches the griffie's delivery: the drop folder and the ledger's
@@ -44,14 +44,13 @@ import base64
 import datetime as dt
 import json
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wijkopvolging import layout
 from wijkopvolging.errors import ExpectedError
+from wijkopvolging.zgw_http import Unavailable, ZgwClient
 
 if TYPE_CHECKING:
     import requests
@@ -153,50 +152,35 @@ def eio_body(settings, document: ArchiveDocument, *, creatiedatum: str, content:
     return body
 
 
-class DocumentenClient:
+class DocumentenClient(ZgwClient):
     """A small Documenten API client: authenticated JSON and multipart requests with
     retries, and the 1.5 flows (create, new version, bestandsdelen)."""
 
-    def __init__(self, connection: ZgwConnection, *, timeout: float = 30.0,
-                 retries: int = 4, backoff: float = 0.5,
-                 sleep: Callable[[float], None] = time.sleep,
-                 session: requests.Session | None = None):
-        import requests
-
-        from wijkopvolging.sources.zgw import CONNECT_TIMEOUT
-
-        self.connection = connection
-        self.timeout = (CONNECT_TIMEOUT, float(timeout))
-        self.retries = int(retries)
-        self.backoff = backoff
-        self.sleep = sleep
-        self.session = session or requests.Session()
-
-    def close(self) -> None:
-        self.session.close()
+    user_representation = USER_REPRESENTATION
+    read_timeout = "geen antwoord binnen {seconds:g} s (archive.timeout_seconds)"
 
     def _where(self) -> str:
         via = (f"Airflow-verbinding {self.connection.conn_id!r}" if self.connection.conn_id
                else "de ingestelde verbinding")
         return f"het archief (ZGW Documenten API {self.connection.base_url}, {via})"
 
+    def _denied(self, response: requests.Response) -> ArchiveError:
+        status = response.status_code
+        return ArchiveError(
+            f"{self._where()} weigert de toegang ({status} {response.reason}) voor "
+            f"client_id {self.connection.client_id!r}. Controleer client_id (login) en "
+            "secret (wachtwoord) van de verbinding, en of de applicatie in de "
+            "Autorisaties API documenten mag aanmaken, bijwerken en vergrendelen "
+            "(documenten.aanmaken, documenten.bijwerken, documenten.lock) voor dit "
+            "informatieobjecttype. De levering aan de griffie is niet geraakt.")
+
     def request(self, method: str, url: str, *, json_body: Any = None,
                 form: dict[str, Any] | None = None, what: str = "") -> Any:
-        """One request with the retries of the Zaken client; the JSON answer (None for
+        """One request with the retries of ``ZgwClient``; the JSON answer (None for
         204). ``form`` sends multipart/form-data (a bestandsdeel)."""
-        import tenacity
-
-        from wijkopvolging.sources.zgw import MAX_BACKOFF_SECONDS, _RetryAfterOr
-
-        retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self.retries + 1),
-            wait=_RetryAfterOr(tenacity.wait_exponential(multiplier=self.backoff,
-                                                         max=MAX_BACKOFF_SECONDS)),
-            retry=tenacity.retry_if_exception_type(_Unavailable),
-            sleep=self.sleep, reraise=True)
         try:
-            return retrying(self._once, method, url, json_body, form, what)
-        except _Unavailable as last:
+            return self._with_retries(self._once, method, url, json_body, form, what)
+        except Unavailable as last:
             raise ArchiveUnavailable(
                 f"{self._where()} is niet bereikbaar: {method} {url} mislukt na "
                 f"{self.retries + 1} pogingen (laatste: {last}). De levering aan de griffie "
@@ -206,42 +190,16 @@ class DocumentenClient:
 
     def _once(self, method: str, url: str, json_body: Any, form: dict[str, Any] | None,
               what: str) -> Any:
-        import requests
-
-        from wijkopvolging.sources.zgw import zgw_token
-
-        token = zgw_token(self.connection.client_id, self.connection.secret,
-                          user_representation=USER_REPRESENTATION)
-        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        kwargs: dict[str, Any] = {"timeout": self.timeout, "headers": headers}
         if form is not None:
-            kwargs["files"] = {key: (None, value) if isinstance(value, str)
-                               else ("bestandsdeel", value, "application/octet-stream")
-                               for key, value in form.items()}
+            kwargs: dict[str, Any] = {"files": {
+                key: (None, value) if isinstance(value, str)
+                else ("bestandsdeel", value, "application/octet-stream")
+                for key, value in form.items()}}
         else:
-            headers["Content-Type"] = "application/json"
-            kwargs["data"] = json.dumps(json_body if json_body is not None else {})
-        try:
-            response = self.session.request(method, url, **kwargs)
-        except requests.ReadTimeout as exc:
-            raise _Unavailable(f"geen antwoord binnen {self.timeout[1]:g} s "
-                               "(archive.timeout_seconds)") from exc
-        except (requests.Timeout, requests.ConnectionError) as exc:
-            raise _Unavailable(type(exc).__name__) from exc
-        except requests.exceptions.ChunkedEncodingError as exc:
-            raise _Unavailable(f"antwoord afgebroken ({exc})") from exc
+            kwargs = {"headers": {"Content-Type": "application/json"},
+                      "data": json.dumps(json_body if json_body is not None else {})}
+        response = self._send(method, url, **kwargs)
         status = response.status_code
-        if status in (401, 403):
-            raise ArchiveError(
-                f"{self._where()} weigert de toegang ({status} {response.reason}) voor "
-                f"client_id {self.connection.client_id!r}. Controleer client_id (login) en "
-                "secret (wachtwoord) van de verbinding, en of de applicatie in de "
-                "Autorisaties API documenten mag aanmaken, bijwerken en vergrendelen "
-                "(documenten.aanmaken, documenten.bijwerken, documenten.lock) voor dit "
-                "informatieobjecttype. De levering aan de griffie is niet geraakt.")
-        if status == 429 or status >= 500:
-            raise _Unavailable(f"{status} {response.reason}",
-                               retry_after=response.headers.get("Retry-After"))
         if status >= 400:
             raise ArchiveError(f"{self._where()} weigert {what or url} ({status}): "
                                f"{_refusal(response)}. De levering aan de griffie is niet "
@@ -290,14 +248,6 @@ class DocumentenClient:
         if offset != len(content):
             raise ArchiveError(f"{self._where()} gaf bestandsdelen voor {offset} bytes, het "
                                f"bestand ({what}) heeft er {len(content)}")
-
-
-class _Unavailable(Exception):
-    """An answer worth another try: a timeout, a lost connection, 429 or 5xx."""
-
-    def __init__(self, reason: str, retry_after: str | None = None):
-        super().__init__(reason)
-        self.retry_after = retry_after
 
 
 def _refusal(response) -> str:

@@ -25,14 +25,15 @@ from wijkopvolging.errors import ExpectedError
 from wijkopvolging.sources import SourceAccessDenied, SourceError, SourceUnavailable, extract
 from wijkopvolging.sources.ledger import SourceLedger
 from wijkopvolging.sources.zgw import (
+    USER_REPRESENTATION,
     ZakenClient,
     ZgwConnection,
     connection_from_airflow,
     duration_days,
     extract_zgw,
-    zgw_token,
 )
 from wijkopvolging.warehouse import open_warehouse
+from wijkopvolging.zgw_http import zgw_token
 
 SOURCE = SourceConfig(
     name="zaaksysteem", type="zgw", mapping={}, full_extract=False,
@@ -232,7 +233,8 @@ def test_iso_durations_become_days():
 
 
 def test_jwt_carries_the_zgw_claims_and_verifies_with_the_secret(api, sleeps):
-    token = zgw_token("wijkopvolging", SECRET, now=1_710_000_000)
+    token = zgw_token("wijkopvolging", SECRET, now=1_710_000_000,
+                      user_representation=USER_REPRESENTATION)
     header = jwt.get_unverified_header(token)
     claims = jwt.decode(token, SECRET, algorithms=["HS256"])
     assert header["alg"] == "HS256" and header["typ"] == "JWT"
@@ -244,6 +246,7 @@ def test_jwt_carries_the_zgw_claims_and_verifies_with_the_secret(api, sleeps):
     add_vragen(api, 1)
     read(api, sleeps)
     assert api.claims and all(c["client_id"] == "wijkopvolging" for c in api.claims)
+    assert {c["user_representation"] for c in api.claims} == {"wijkopvolging (Airflow ingest)"}
 
 
 def ledger(tmp_path, run_id, as_of):

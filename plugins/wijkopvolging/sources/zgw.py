@@ -1,8 +1,7 @@
 """ZGW source: zaken of the configured zaaktypen from a Zaken API (ZGW 1.x), e.g. Open Zaak.
 
-Authentication per the ZGW auth spec: a JWT signed with HS256 by the client's secret,
-claims ``iss``, ``iat``, ``client_id``, ``user_id`` and ``user_representation``, sent as
-``Authorization: Bearer``; a fresh token per request, so long reads never expire.
+Authentication per the ZGW auth spec: a fresh JWT per request (``zgw_http.zgw_token``),
+so long reads never expire.
 
 Mapping (fixed; the eigenschap names and the tussenbericht statustype are configured):
 
@@ -42,8 +41,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
@@ -51,6 +49,7 @@ from urllib.parse import urljoin
 import pandas as pd
 
 from wijkopvolging.sources import Extract, SourceAccessDenied, SourceError, SourceUnavailable
+from wijkopvolging.zgw_http import Unavailable, ZgwClient
 
 if TYPE_CHECKING:
     import requests
@@ -58,10 +57,7 @@ if TYPE_CHECKING:
     from wijkopvolging.config import SourceConfig
     from wijkopvolging.sources.ledger import SourceLedger
 
-USER_ID = "wijkopvolging"
 USER_REPRESENTATION = "wijkopvolging (Airflow ingest)"
-CONNECT_TIMEOUT = 5.0
-MAX_BACKOFF_SECONDS = 60.0
 _DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?$")
 
 
@@ -95,41 +91,17 @@ def connection_from_airflow(conn, conn_id: str | None = None) -> ZgwConnection:
                          conn_id=conn_id or getattr(conn, "conn_id", None))
 
 
-def zgw_token(client_id: str, secret: str, *, now: float | None = None,
-              user_id: str = USER_ID, user_representation: str = USER_REPRESENTATION) -> str:
-    """A ZGW JWT (HS256) for one request."""
-    import jwt
-
-    claims = {
-        "iss": client_id,
-        "iat": int(time.time() if now is None else now),
-        "client_id": client_id,
-        "user_id": user_id,
-        "user_representation": user_representation,
-    }
-    return jwt.encode(claims, secret, algorithm="HS256", headers={"typ": "JWT"})
-
-
-class ZakenClient:
+class ZakenClient(ZgwClient):
     """A small Zaken API client: authenticated GETs with retries, pages followed."""
 
-    def __init__(self, connection: ZgwConnection, *, source_name: str,
-                 timeout: float = 30.0, retries: int = 4, backoff: float = 0.5,
-                 sleep: Callable[[float], None] = time.sleep,
-                 session: requests.Session | None = None):
-        import requests
+    user_representation = USER_REPRESENTATION
+    read_timeout = "ReadTimeout: geen antwoord binnen {seconds:g} s (timeout_seconds)"
 
-        self.connection = connection
+    def __init__(self, connection: ZgwConnection, *, source_name: str, **options: Any):
+        """``options``: ``timeout``, ``retries``, ``backoff``, ``sleep``, ``session``
+        (``ZgwClient``)."""
+        super().__init__(connection, **options)
         self.source_name = source_name
-        self.timeout = (CONNECT_TIMEOUT, float(timeout))
-        self.retries = int(retries)
-        self.backoff = backoff
-        self.sleep = sleep
-        self.session = session or requests.Session()
-        self.requests = 0
-
-    def close(self) -> None:
-        self.session.close()
 
     def url(self, path: str) -> str:
         return urljoin(self.connection.base_url.rstrip("/") + "/", path.lstrip("/"))
@@ -139,25 +111,25 @@ class ZakenClient:
                else "de ingestelde verbinding")
         return f"bron {self.source_name!r} ({via}, {self.connection.base_url})"
 
+    def _denied(self, response: requests.Response) -> SourceAccessDenied:
+        return SourceAccessDenied(
+            f"{self._who()}: the Zaken API refused access ({response.status_code} "
+            f"{response.reason}) for client_id {self.connection.client_id!r}. Check "
+            "client_id (login) and secret (password) of the connection, and that "
+            "the application may read (zaken.lezen) these zaaktypen in the "
+            "Autorisaties API.")
+
     def get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
         """GET one resource; retries timeouts, connection errors, 429 and 5xx.
 
         Up to ``retries`` more tries after the first, waiting ``backoff``, then twice as
-        long each time (at most ``MAX_BACKOFF_SECONDS``), or what a numeric ``Retry-After``
-        asks; after the last try ``SourceUnavailable`` says the API is unavailable (the
-        task's own retries may get through later).
+        long each time (at most ``zgw_http.MAX_BACKOFF_SECONDS``), or what a numeric
+        ``Retry-After`` asks; after the last try ``SourceUnavailable`` says the API is
+        unavailable (the task's own retries may get through later).
         """
-        import tenacity
-
-        retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self.retries + 1),
-            wait=_RetryAfterOr(tenacity.wait_exponential(multiplier=self.backoff,
-                                                         max=MAX_BACKOFF_SECONDS)),
-            retry=tenacity.retry_if_exception_type(_Unavailable),
-            sleep=self.sleep, reraise=True)
         try:
-            return retrying(self._get_once, url, params)
-        except _Unavailable as last:
+            return self._with_retries(self._get_once, url, params)
+        except Unavailable as last:
             raise SourceUnavailable(
                 f"{self._who()}: GET {url} mislukt na {self.retries + 1} pogingen (laatste: "
                 f"{last}); de Zaken API is nu niet beschikbaar. De taak probeert het later "
@@ -165,39 +137,13 @@ class ZakenClient:
                 "werkt") from None
 
     def _get_once(self, url: str, params: dict[str, Any] | None) -> Any:
-        """One authenticated GET: the JSON body, ``_Unavailable`` for what may pass, or a
+        """One authenticated GET: the JSON body, ``Unavailable`` for what may pass, or a
         ``SourceError`` for what another try will not fix."""
-        import requests
-
-        token = zgw_token(self.connection.client_id, self.connection.secret)
-        self.requests += 1
-        try:
-            response = self.session.get(
-                url, params=params, timeout=self.timeout,
-                headers={"Authorization": f"Bearer {token}", "Accept": "application/json",
-                         "Accept-Crs": "EPSG:4326"})
-        except requests.ReadTimeout as exc:
-            raise _Unavailable(f"ReadTimeout: geen antwoord binnen {self.timeout[1]:g} s "
-                               "(timeout_seconds)") from exc
-        except (requests.Timeout, requests.ConnectionError) as exc:
-            raise _Unavailable(type(exc).__name__) from exc
-        except requests.exceptions.ChunkedEncodingError as exc:
-            # The body stopped before its promised length: the connection broke mid-answer.
-            raise _Unavailable(f"antwoord afgebroken ({exc})") from exc
-        status = response.status_code
-        if status in (401, 403):
-            raise SourceAccessDenied(
-                f"{self._who()}: the Zaken API refused access ({status} "
-                f"{response.reason}) for client_id {self.connection.client_id!r}. Check "
-                "client_id (login) and secret (password) of the connection, and that "
-                "the application may read (zaken.lezen) these zaaktypen in the "
-                "Autorisaties API.")
-        if status == 429 or status >= 500:
-            raise _Unavailable(f"{status} {response.reason}",
-                               retry_after=response.headers.get("Retry-After"))
-        if status >= 400:
-            raise SourceError(f"{self._who()}: GET {response.url} failed with {status} "
-                              f"{response.reason}: {_problem(response)}")
+        response = self._send("GET", url, params=params, headers={"Accept-Crs": "EPSG:4326"})
+        if response.status_code >= 400:
+            raise SourceError(f"{self._who()}: GET {response.url} failed with "
+                              f"{response.status_code} {response.reason}: "
+                              f"{_problem(response)}")
         try:
             return response.json()
         except ValueError:
@@ -225,29 +171,6 @@ class ZakenClient:
 
     def statussen(self, zaak: dict[str, Any]) -> list[dict[str, Any]]:
         return list(self.pages("statussen", {"zaak": zaak["url"]}))
-
-
-class _Unavailable(Exception):
-    """An answer worth another try: a timeout, a lost connection, 429 or 5xx."""
-
-    def __init__(self, reason: str, retry_after: str | None = None):
-        super().__init__(reason)
-        self.retry_after = retry_after
-
-
-class _RetryAfterOr:
-    """tenacity wait: the server's numeric ``Retry-After`` (capped at
-    ``MAX_BACKOFF_SECONDS``) when the last answer sent one, else ``fallback``."""
-
-    def __init__(self, fallback):
-        self.fallback = fallback
-
-    def __call__(self, retry_state) -> float:
-        failure = retry_state.outcome.exception() if retry_state.outcome else None
-        retry_after = getattr(failure, "retry_after", None)
-        if retry_after and str(retry_after).isdigit():
-            return min(float(retry_after), MAX_BACKOFF_SECONDS)
-        return self.fallback(retry_state)
 
 
 def _problem(response) -> str:
