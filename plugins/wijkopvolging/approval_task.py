@@ -81,9 +81,10 @@ class CollegeApprovalOperator(HITLOperator):
     def _concept(self, context) -> tuple[Any, dict, Any]:
         from wijkopvolging.airflow_support import fail_clearly, load_settings
         from wijkopvolging.periods import Period
+        from wijkopvolging.pipeline import RAPPORTAGE
 
         concept = context["ti"].xcom_pull(task_ids=self.concept_task_id)
-        with fail_clearly("besluit van het college"):
+        with fail_clearly(RAPPORTAGE.step(self.task_id).label):
             return load_settings(), concept, Period.parse(concept["period"])
 
     def execute(self, context):
@@ -125,7 +126,10 @@ class CollegeApprovalOperator(HITLOperator):
         config, concept, period = self._concept(context)
         if "error" in event:
             if event.get("error_type") != "timeout":
-                raise AirflowFailException(f"besluit van het college: {event['error']}")
+                from wijkopvolging.pipeline import RAPPORTAGE
+
+                raise AirflowFailException(
+                    f"{RAPPORTAGE.step(self.task_id).label}: {event['error']}")
             if stage == REMINDER:
                 self._remind(config, period, concept)
                 left = config.approval.timeout_days - config.approval.reminder_after_days
