@@ -24,9 +24,11 @@ inhoud                         base64; a file above ``archive.inline_max_bytes``
 
 Only the set the griffie has: the drop folder's set, archived when the delivery ledger
 records that exactly these files were mailed to the griffie. Each document is stored once
-through the same ledger (channel ``archief:<file name>``, the object's URL as recipient):
-a re-run stores nothing again; a revised set stores a new version of each object
-(``lock``, ``PATCH`` with the lock, ``unlock``), never a new object.
+by the ledger rule the mails follow (``deliver_once.act_once``; channel
+``archief:<file name>``, the object's URL as recipient): a re-run stores nothing again; a
+store that fails is not recorded, so the retry stores what is missing; a revised set
+stores a new version of each object (``lock``, ``PATCH`` with the lock, ``unlock``),
+never a new object.
 
 Authentication is the ZGW JWT (``zgw_http``, as for the Zaken client) with the client
 id and secret of the Airflow connection ``archive.conn_id``. Timeouts, lost connections,
@@ -44,11 +46,14 @@ import base64
 import datetime as dt
 import json
 import logging
+from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wijkopvolging import layout
+from wijkopvolging.deliver_once import EMAIL, Action, Decision, LedgerKey, Receipt, act_once
 from wijkopvolging.errors import ExpectedError
 from wijkopvolging.zgw_http import Unavailable, ZgwClient
 
@@ -275,13 +280,32 @@ def _refusal(response) -> str:
     return "; ".join(parts) or str(body)[:200]
 
 
+def _store(client: DocumentenClient, settings, document: ArchiveDocument,
+           decision: Decision, *, creatiedatum: str) -> Receipt:
+    """Store ``document`` as the ledger decided (``act_once``): a new object, or when
+    revised a new version of the object whose URL the last record holds. The receipt
+    names the object's URL, which the ledger keeps as the recipient."""
+    content = document.path.read_bytes()
+    body = eio_body(settings, document, content=content, creatiedatum=creatiedatum)
+    what = f"{document.name} ({document.identificatie})"
+    if decision.revised:
+        url = decision.last["recipients"][0]
+        client.new_version(url, body, content, what=what)
+    else:
+        url = client.create(body, content, what=what)["url"]
+    log.info("archief: %s %s als %s", document.name,
+             "nieuwe versie" if decision.revised else "opgeslagen", url)
+    return Receipt(recipients=[url], subject=document.titel,
+                   files={document.name: document.sha256})
+
+
 def archive_set(config, period, *, run_id: str, connection: ZgwConnection | None = None,
                 client: DocumentenClient | None = None,
                 archived_at: dt.datetime | None = None) -> dict:
     """Store each document of the set the griffie received in the Documenten API, once
     (see the module docstring). ``connection``: base URL and credentials (default: the
     configured URL and the Airflow connection ``archive.conn_id``). Returns counts."""
-    from wijkopvolging.delivery import EMAIL, period_folder, read_manifest
+    from wijkopvolging.delivery import period_folder, read_manifest
     from wijkopvolging.warehouse import open_warehouse
 
     settings = config.archive
@@ -303,38 +327,22 @@ def archive_set(config, period, *, run_id: str, connection: ZgwConnection | None
         own_client = client is None
         client = client or DocumentenClient(connection, timeout=settings.timeout_seconds,
                                             retries=settings.retries)
-        created = versions = unchanged = 0
+        stored = Counter()
         try:
             for document in documents:
-                channel = CHANNEL_PREFIX + document.name
-                last = warehouse.last_delivery(period.slug, channel)
-                if last is not None and last["content_sha256"] == document.sha256:
-                    unchanged += 1
-                    continue
-                content = document.path.read_bytes()
-                body = eio_body(settings, document, content=content,
-                                creatiedatum=manifest["letter_date"])
-                what = f"{document.name} ({document.identificatie})"
-                if last is None:
-                    url = client.create(body, content, what=what)["url"]
-                    created += 1
-                else:
-                    url = last["recipients"][0]
-                    client.new_version(url, body, content, what=what)
-                    versions += 1
-                warehouse.record_delivery(
-                    period_slug=period.slug, channel=channel,
-                    delivered_at=archived_at or dt.datetime.now(dt.UTC), run_id=run_id,
-                    recipients=[url], subject=document.titel, kenmerk=manifest["kenmerk"],
-                    revised=last is not None, content_sha256=document.sha256,
-                    files={document.name: document.sha256})
-                log.info("archief: %s %s als %s", document.name,
-                         "opgeslagen" if last is None else "nieuwe versie", url)
+                decision = act_once(
+                    warehouse, LedgerKey(period.slug, CHANNEL_PREFIX + document.name),
+                    document.sha256,
+                    partial(_store, client, settings, document,
+                            creatiedatum=manifest["letter_date"]),
+                    run_id=run_id, kenmerk=manifest["kenmerk"], delivered_at=archived_at)
+                stored[decision.action] += 1
         finally:
             if own_client:
                 client.close()
     return {"period": period.slug, "archive": settings.documenten_api_url,
-            "created": created, "new_versions": versions, "unchanged": unchanged}
+            "created": stored[Action.SEND], "new_versions": stored[Action.SEND_REVISED],
+            "unchanged": stored[Action.NOTHING]}
 
 
 def archive_connection(settings) -> ZgwConnection:

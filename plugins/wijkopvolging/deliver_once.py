@@ -1,15 +1,20 @@
 """Deliver once: the delivery ledger decides what goes out, and records what went.
 
-Everything the project mails from a set goes through here: the griffie's set and the
-college's concept (``delivery``), each wijkraad's afschrift (``wijkraden``) and each weekly
-signalering list (``signalering``). A delivery names its place in the ledger
-(``LedgerKey``: which set, period or week, recipient), the fingerprint of its content
-(``content_fingerprint``) and the mail to send. Then:
+Everything the project delivers from a set goes through one rule here (``act_once``):
+the mails, that is the griffie's set and the college's concept (``delivery``), each
+wijkraad's afschrift (``wijkraden``) and each weekly signalering list (``signalering``),
+through ``deliver_once``; and each document stored in the archive (``archive``). A
+delivery names its place in the ledger (``LedgerKey``: which set, period or week,
+recipient or file), the fingerprint of its content (``content_fingerprint``, or a file's
+sha256) and the act that delivers it (send the mail, store the document). Then:
 
-- **never delivered** under that key: the mail is sent, and recorded after it went;
-- **delivered with the same content**: nothing is sent;
-- **delivered with other content**: sent again as "herziene versie", unless the delivery
-  holds changes (the griffie's set: it waits until a run forces it).
+- **never delivered** under that key: the act is done, and recorded after it succeeded;
+- **delivered with the same content**: nothing is done;
+- **delivered with other content**: done again as "herziene versie" (a mail marked so, a
+  new version of the archived object), unless the delivery holds changes (the griffie's
+  set: it waits until a run forces it).
+
+An act that fails raises and records nothing, so the retry does exactly what is missing.
 
 **One retry rule for mail.** A mail server that cannot be reached, times out or answers
 4xx raises ``MailNotSent`` (``mail.send_mail``), which is not an ``ExpectedError``: the
@@ -25,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -60,7 +65,7 @@ class LedgerKey:
     """Where the ledger keeps one delivery: ``period`` (a period's slug for the griffie's
     set; another set puts its name in front, as in ``wijkraden/2026-09_2026-10`` or
     ``signalering/2026-11-02``) and ``channel`` (``email``, or ``email:<recipient>`` when
-    one set goes to many)."""
+    one set goes to many; ``archief:<file name>`` for a document in the archive)."""
 
     period: str
     channel: str = EMAIL
@@ -94,12 +99,12 @@ class Decision:
 
     @property
     def sends(self) -> bool:
-        """Whether the mail goes out."""
+        """Whether it goes out (the mail is sent, the document stored)."""
         return self.action in (Action.SEND, Action.SEND_REVISED)
 
     @property
     def revised(self) -> bool:
-        """Whether it goes out as "herziene versie"."""
+        """Whether it goes out as "herziene versie" (a new version, in the archive)."""
         return self.action is Action.SEND_REVISED
 
 
@@ -121,6 +126,41 @@ def decide_delivery(content_sha256: str, last: dict | None, *, force: bool = Fal
 
 
 @dataclass(frozen=True)
+class Receipt:
+    """What the ledger records of an act that succeeded: where it went (the mail's
+    addresses; the archived object's URL), under which subject (the mail's; the
+    document's title) and the checksums of the files it carried."""
+
+    recipients: Sequence[str]
+    subject: str
+    files: Mapping[str, str]
+
+
+def act_once(ledger, key: LedgerKey, content: str, act: Callable[[Decision], Receipt], *,
+             run_id: str, kenmerk: str | None = None, force: bool = False,
+             hold_changes: bool = False, delivered_at: dt.datetime | None = None
+             ) -> Decision:
+    """The one ledger rule: decide from the last record under ``key`` (an open warehouse's
+    ``deliveries``) what to do with ``content``; when it goes, ``act`` on the decision
+    and record its ``Receipt``, only after ``act`` returned. A changed delivery is held
+    when ``hold_changes`` and not ``force``. Returns the decision.
+
+    An ``act`` that raises leaves the ledger as it was: the retry acts again.
+    """
+    decision = decide_delivery(content, ledger.last_delivery(key.period, key.channel),
+                               force=force, hold_changes=hold_changes)
+    if not decision.sends:
+        return decision
+    receipt = act(decision)
+    ledger.record_delivery(
+        period_slug=key.period, channel=key.channel,
+        delivered_at=delivered_at or dt.datetime.now(dt.UTC), run_id=run_id,
+        recipients=receipt.recipients, subject=receipt.subject, kenmerk=kenmerk,
+        revised=decision.revised, content_sha256=content, files=dict(receipt.files))
+    return decision
+
+
+@dataclass(frozen=True)
 class Delivery:
     """One mail that must go out once: its ledger key, the fingerprint of its content, and
     ``mail``, which makes the mail once the ledger decided it goes (as revised or not; it
@@ -138,26 +178,23 @@ def deliver_once(ledger, delivery: Delivery, *, conn_id: str, run_id: str,
                  force: bool = False, hold_changes: bool = False,
                  delivered_at: dt.datetime | None = None) -> Decision:
     """Send ``delivery`` through the SMTP connection ``conn_id`` unless the ledger (an open
-    warehouse) says it went already; record it after the server accepted it. A changed
-    delivery is held when ``hold_changes`` and not ``force``. Returns the decision.
+    warehouse) says it went already; record it after the server accepted it
+    (``act_once``). A changed delivery is held when ``hold_changes`` and not ``force``.
+    Returns the decision.
 
     A mail that does not go raises ``MailNotSent`` (``RecipientRefused`` when the server
     refused the recipients) and leaves the ledger as it was: the retry sends it.
     """
-    decision = decide_delivery(delivery.content,
-                               ledger.last_delivery(delivery.key.period, delivery.key.channel),
-                               force=force, hold_changes=hold_changes)
-    if not decision.sends:
-        return decision
-    mail = delivery.mail(decision)
-    send_mail(mail, conn_id)
-    ledger.record_delivery(
-        period_slug=delivery.key.period, channel=delivery.key.channel,
-        delivered_at=delivered_at or dt.datetime.now(dt.UTC), run_id=run_id,
-        recipients=mail.to, subject=mail.subject, kenmerk=delivery.kenmerk,
-        revised=decision.revised, content_sha256=delivery.content,
-        files={path.name: file_sha256(path) for path in mail.attachments})
-    return decision
+
+    def send(decision: Decision) -> Receipt:
+        mail = delivery.mail(decision)
+        send_mail(mail, conn_id)
+        return Receipt(recipients=mail.to, subject=mail.subject,
+                       files={path.name: file_sha256(path) for path in mail.attachments})
+
+    return act_once(ledger, delivery.key, delivery.content, send, run_id=run_id,
+                    kenmerk=delivery.kenmerk, force=force, hold_changes=hold_changes,
+                    delivered_at=delivered_at)
 
 
 @dataclass

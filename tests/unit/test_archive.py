@@ -173,6 +173,50 @@ def test_a_revised_set_stores_new_versions_of_the_same_objects(project, api):
     assert [r["revised"] for r in _ledger(config)].count(True) == 4
 
 
+def test_a_store_that_fails_records_nothing_and_the_retry_stores_only_the_rest(
+        project, api, monkeypatch):
+    """The ledger rule the mails follow: a document is recorded only after the archive
+    stored it, so the task's retry stores each missing document once."""
+    config, deliver, archive = project
+    deliver()
+    create = DocumentenClient.create
+
+    def down_for_the_pdfs(self, body, content, *, what):
+        if what.startswith("raadsinformatiebrief.pdf"):
+            raise ArchiveUnavailable("het archief is niet bereikbaar")
+        return create(self, body, content, what=what)
+
+    monkeypatch.setattr(DocumentenClient, "create", down_for_the_pdfs)
+    with pytest.raises(ArchiveUnavailable):
+        archive()
+    assert sorted(r["channel"] for r in _ledger(config)) == [
+        "archief:bijlage-overzicht.docx", "archief:raadsinformatiebrief.docx"]
+    monkeypatch.setattr(DocumentenClient, "create", create)
+    result = archive()
+    assert (result["created"], result["new_versions"], result["unchanged"]) == (2, 0, 2)
+    assert sorted(o["identificatie"] for o in api.objects.values()) == [
+        f"{KENMERK}-bijlage", f"{KENMERK}-bijlage-pdf", f"{KENMERK}-brief",
+        f"{KENMERK}-brief-pdf"]
+    assert len(_ledger(config)) == 4 and api.schema_errors == []
+
+
+def test_the_griffie_mail_and_the_archive_are_decided_by_one_ledger_rule(project,
+                                                                        monkeypatch):
+    """Issue 23: one way to deliver once. Every ledger row, the mail's and each archived
+    document's, is the content that ``deliver_once.decide_delivery`` was asked about."""
+    config, deliver, archive = project
+    decided = []
+    decide = deliver_once.decide_delivery
+    monkeypatch.setattr(deliver_once, "decide_delivery",
+                        lambda content, last, **kw: decided.append(content)
+                        or decide(content, last, **kw))
+    deliver()
+    archive()
+    with open_warehouse(config.warehouse_url) as warehouse:
+        rows = warehouse.deliveries_of(PERIOD.slug)
+    assert len(rows) == 5 and {r["content_sha256"] for r in rows} == set(decided)
+
+
 def test_nothing_is_archived_before_the_griffie_has_the_set(project, api):
     config, _deliver, archive = project
     _set(period_folder(config, PERIOD), letter=b"brief")  # in the drop folder, not mailed

@@ -24,6 +24,8 @@ from wijkopvolging.deliver_once import (
     Action,
     Delivery,
     LedgerKey,
+    Receipt,
+    act_once,
     content_fingerprint,
     decide_delivery,
     deliver_each,
@@ -174,6 +176,53 @@ def test_a_mail_that_does_not_go_is_not_recorded_so_the_retry_sends_it_once(
     assert once.deliver_once(ledger, delivery, conn_id="smtp", run_id="r1").action is (
         Action.NOTHING)
     assert len(server.received) == 1
+
+
+class Shelf:
+    """Stands in for any act that is not a mail (as the archive's store): it stores the
+    content under a new place, or a new version of the last place when revised, or fails
+    while ``broken``."""
+
+    def __init__(self):
+        self.stored: list[tuple[str, str]] = []
+        self.broken = False
+
+    def store(self, text: str):
+        def act(decision):
+            if self.broken:
+                raise ConnectionError("the shelf is down")
+            place = (decision.last["recipients"][0] if decision.revised
+                     else f"https://plank.example.org/{len(self.stored)}")
+            self.stored.append((place, text))
+            return Receipt(recipients=[place], subject=f"over {text}",
+                           files={"stuk.txt": hashlib.sha256(text.encode()).hexdigest()})
+        return act
+
+
+def test_any_act_is_recorded_only_after_it_succeeded_and_as_its_receipt_says(ledger):
+    """The rule the mails follow, for an act of any kind: a failing act records nothing,
+    the retry acts once, a change acts again on the last record's place."""
+    shelf, key = Shelf(), LedgerKey("2026-09_2026-10", "plank:stuk.txt")
+
+    def once_more(text: str, run_id: str):
+        return act_once(ledger, key, hashlib.sha256(text.encode()).hexdigest(),
+                        shelf.store(text), run_id=run_id, kenmerk="K/1")
+
+    shelf.broken = True
+    with pytest.raises(ConnectionError):
+        once_more("stuk", "r1")
+    assert ledger.deliveries_of(key.period, key.channel) == [] and shelf.stored == []
+    shelf.broken = False
+    assert once_more("stuk", "r1").action is Action.SEND
+    assert once_more("stuk", "r1").action is Action.NOTHING
+    assert once_more("stuk, herzien", "r2").action is Action.SEND_REVISED
+    assert shelf.stored == [("https://plank.example.org/0", "stuk"),
+                            ("https://plank.example.org/0", "stuk, herzien")]
+    first, revised = ledger.deliveries_of(key.period, key.channel)
+    assert (first["recipients"], first["subject"], first["kenmerk"], first["revised"]) == (
+        ["https://plank.example.org/0"], "over stuk", "K/1", False)
+    assert first["files"] == {"stuk.txt": hashlib.sha256(b"stuk").hexdigest()}
+    assert (revised["run_id"], revised["revised"]) == ("r2", True)
 
 
 # -- many recipients ---------------------------------------------------------------------------
