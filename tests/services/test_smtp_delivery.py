@@ -174,9 +174,11 @@ def test_a_dead_smtp_server_fails_delivery_keeps_the_documents_and_the_ledger_un
     drop = drop_folder(project.output_dir, PERIOD).folder
     files = read_manifest(drop)["files"]
     assert {layout.LETTER, layout.OVERVIEW} <= set(files)
-    # Beside the set: open data, web page and afschriften (published, not mailed).
+    # Beside the set: open data, web page, afschriften and the Woo index (published, not
+    # mailed).
     beside = {Path(name).parts[0] for name in read_manifest(drop)["publications"]}
-    assert beside == {layout.OPEN_DATA, layout.WEBPAGE, layout.AFSCHRIFTEN}
+    assert beside == {layout.OPEN_DATA, layout.WEBPAGE, layout.AFSCHRIFTEN, layout.WOO,
+                      layout.SITEMAP}
     assert sorted(files) == sorted(p.name for p in drop.iterdir()
                                    if p.name != layout.MANIFEST and not p.name.startswith(".")
                                    and p.name not in beside)
