@@ -233,34 +233,32 @@ def test_the_final_set_carries_valid_diwoo_metadata_and_a_sitemap_for_the_woo_in
     from tests.diwoo import schema
     from wijkopvolging.documents.diwoo import DIWOO_NS, SITEMAP_NS
     from wijkopvolging.labels import letter_title
-    from wijkopvolging.periods import Period
 
     tmp, stdout = pipeline_run
-    folder = tmp / "output/2026-09_2026-10"
+    drop = drop_folder(tmp)
+    letter_stem, overview_stem = layout.stem(layout.LETTER), layout.stem(layout.OVERVIEW)
     ns = {"d": DIWOO_NS, "s": SITEMAP_NS}
     sitemap = printed_path(stdout, "Woo-index (DiWoo)")
-    assert sitemap == folder / "sitemap.xml"
-    final = json.loads((folder / "manifest.json").read_text())
-    assert "sitemap.xml" in final["publications"]
+    assert sitemap == drop.sitemap
+    final = json.loads(drop.manifest.read_text())
+    assert layout.SITEMAP in final["publications"]
     for name in [n for n in final["publications"] if n.endswith(".xml")]:
-        assert schema.errors((folder / name).read_bytes()) == [], name  # DiWoo 0.9.8
-    letter = etree.parse(folder / "woo/raadsinformatiebrief.xml")
+        assert schema.errors((drop.folder / name).read_bytes()) == [], name  # DiWoo 0.9.8
+    letter = etree.parse(drop.woo / f"{letter_stem}.xml")
     assert letter.xpath("string(//d:publisher/@resource)", namespaces=ns) == (
         "https://identifier.overheid.nl/tooi/id/gemeente/gm0599")
-    assert letter.xpath("string(//d:officieleTitel)", namespaces=ns) == letter_title(
-        Period.parse("2026-09"))
+    assert letter.xpath("string(//d:officieleTitel)", namespaces=ns) == letter_title(PERIOD)
     decided = final["college"]["decided_on"]  # 2026-11-08, the demo college's decision
     assert letter.xpath("string(//d:documenthandeling/d:atTime)", namespaces=ns).startswith(
         decided)
     assert letter.xpath("string(//d:identifier)", namespaces=ns) == final["kenmerk"]
     tree = etree.parse(sitemap)
     locs = tree.xpath("//s:url/s:loc/text()", namespaces=ns)
-    suffix = ".pdf" if "raadsinformatiebrief.pdf" in final["files"] else ".docx"
-    assert [loc.rsplit("/2026-09_2026-10/", 1)[1] for loc in locs] == [
-        f"raadsinformatiebrief{suffix}", f"bijlage-overzicht{suffix}",
-        "open-data/overzicht.csv", "overzicht.html"]
+    suffix = layout.PDF if SetLayout.pdf_of(layout.LETTER).name in final["files"] else layout.WORD
+    assert [loc.rsplit(f"/{PERIOD.slug}/", 1)[1] for loc in locs] == [
+        f"{letter_stem}{suffix}", f"{overview_stem}{suffix}",
+        f"{layout.OPEN_DATA}/{layout.OPEN_DATA_CSV}", layout.WEBPAGE]
     assert set(tree.xpath("//s:lastmod/text()", namespaces=ns)) == {decided}
-    assert not (folder / "concept" / "sitemap.xml").exists()
-    assert not (folder / "concept" / "woo").exists()
+    assert not drop.concept.sitemap.exists() and not drop.concept.woo.exists()
     assert "Archief (ZGW Documenten API): uit (archive.documenten_api_url niet ingesteld)" in (
         stdout)

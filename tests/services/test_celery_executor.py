@@ -13,6 +13,8 @@ import pytest
 from tests.fresh_import import fresh_import
 from tests.projects import ingest_moment, postgres_project
 from tests.services.airflow_processes import delete_redis_keys, require_redis
+from wijkopvolging import layout
+from wijkopvolging.periods import Period
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres]
 
@@ -35,8 +37,6 @@ def test_celery_provider_works_with_the_pinned_celery():
 @pytest.fixture(scope="module")
 def celery_run(tmp_path_factory, airflow_cluster):
     """One ingest run, triggered through the REST API, executed by a Celery worker."""
-    from wijkopvolging.periods import Period
-
     require_redis()
     cluster = airflow_cluster
     moment = ingest_moment(Period.parse(PERIODE))
@@ -62,9 +62,9 @@ def test_ingest_runs_to_success_on_a_celery_worker(airflow_cluster, celery_run):
     run_id, project, _ = celery_run
     run = airflow_cluster.api("GET", f"/dags/{INGEST}/dagRuns/{run_id}")
     assert run["state"] == "success"
-    report = project.output_dir / "validatie" / "2026-11-01"
-    assert (report / "validatierapport.html").stat().st_size > 0
-    manifest = json.loads((report / "manifest.json").read_text(encoding="utf-8"))
+    report = layout.validation_folder(project.output_dir, ingest_moment(Period.parse(PERIODE)))
+    assert (report / layout.VALIDATION_HTML).stat().st_size > 0
+    manifest = json.loads((report / layout.MANIFEST).read_text(encoding="utf-8"))
     assert manifest["reconciled"] is True
 
 

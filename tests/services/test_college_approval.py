@@ -21,13 +21,17 @@ import zipfile
 import pytest
 
 from tests.services.airflow_processes import ADMIN, APPROVER, OPERATOR, VIEWER
+from wijkopvolging import layout
+from wijkopvolging.layout import drop_folder
+from wijkopvolging.periods import Period
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres]
 
 RAPPORTAGE = "wijkopvolging_rapportage"
 TASK = "college_approval"
 PERIODE = "2026-09"
-SLUG = "2026-09_2026-10"
+PERIOD = Period.parse(PERIODE)
+SLUG = PERIOD.slug
 GRIFFIE = "griffie@example.org"
 SECRETARIAAT = "secretariaat-college@example.org"
 KENMERK = "26bb004711"
@@ -184,15 +188,15 @@ def test_a_run_waits_for_the_college_with_the_concept_at_the_secretariat(
     assert task_states(cluster, run_id)[TASK] == "awaiting_input"
     assert request["options"] == ["Goedgekeurd", "Afgewezen"]
     assert set(request["params"]) == {"besluitdatum", "kenmerk", "toelichting"}
-    concept = project.output_dir / SLUG / "concept"
-    assert CONCEPT_MARK in header_text(concept / "raadsinformatiebrief.docx")
-    assert CONCEPT_MARK in header_text(concept / "bijlage-overzicht.docx")
+    drop = drop_folder(project.output_dir, PERIOD)
+    assert CONCEPT_MARK in header_text(drop.concept.letter)
+    assert CONCEPT_MARK in header_text(drop.concept.overview)
     (mail,) = mails_to(inbox, SECRETARIAAT)
     assert mail["Subject"].startswith("Concept ter besluitvorming")
     assert {part.get_filename() for part in mail.iter_attachments()} >= {
-        "raadsinformatiebrief.docx", "bijlage-overzicht.docx"}
+        layout.LETTER, layout.OVERVIEW}
     assert mails_to(inbox, GRIFFIE) == []
-    assert not (project.output_dir / SLUG / "raadsinformatiebrief.docx").exists()
+    assert not drop.letter.exists()
 
 
 def test_an_approval_without_kenmerk_is_refused_and_the_run_keeps_waiting(
@@ -251,21 +255,19 @@ def test_the_approval_through_the_rest_api_sends_the_final_set_once(
     decided = decision_date()
     assert succeeded(cluster, run_id)
 
-    drop = project.output_dir / SLUG
+    drop = drop_folder(project.output_dir, PERIOD)
     from wijkopvolging.labels import format_date_nl
 
-    header = header_text(drop / "raadsinformatiebrief.docx")
+    header = header_text(drop.letter)
     assert f"Datum: {format_date_nl(decided)}" in header
     assert "Ons kenmerk: 26bb004711" in header
-    assert "CONCEPT" not in header and "CONCEPT" not in header_text(
-        drop / "bijlage-overzicht.docx")
+    assert "CONCEPT" not in header and "CONCEPT" not in header_text(drop.overview)
     (mail,) = mails_to(inbox, GRIFFIE)
     assert "kenmerk 26bb004711" in mail["Subject"]
     received = {p.get_filename(): p.get_content() for p in mail.iter_attachments()}
-    assert received["raadsinformatiebrief.docx"] == (
-        drop / "raadsinformatiebrief.docx").read_bytes()
+    assert received[layout.LETTER] == drop.letter.read_bytes()
 
-    manifest = json.loads((drop / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads(drop.manifest.read_text(encoding="utf-8"))
     assert manifest["concept"] is False and manifest["letter_date"] == decided.isoformat()
     (decision,) = ledger(project, "college")
     assert decision["recipients"] == [APPROVER] and decision["kenmerk"] == KENMERK
@@ -273,7 +275,7 @@ def test_the_approval_through_the_rest_api_sends_the_final_set_once(
                                           f"{decided:%d-%m-%Y}, kenmerk 26bb004711")
     assert [row["kenmerk"] for row in ledger(project, "email")] == ["26bb004711"]
     # Then the wijkraden: each afschrift from the approved set, with the college's kenmerk.
-    afschriften = json.loads((drop / "wijkraden" / "manifest.json").read_text())
+    afschriften = json.loads(drop.afschriften_manifest.read_text())
     assert afschriften["kenmerk"] == "26bb004711"
     assert len(mails_to_wijkraden(inbox)) == len(afschriften["afschriften"]) > 0
     assert task_states(cluster, run_id)["deliver_wijkraden"] == "success"
@@ -283,7 +285,8 @@ def test_the_approval_through_the_rest_api_sends_the_final_set_once(
 
 def test_a_rejection_sends_nothing_to_the_griffie_and_ends_the_run_successfully(
         cluster, project, inbox, waiting_run):
-    before = (project.output_dir / SLUG / "manifest.json").read_bytes()
+    manifest = drop_folder(project.output_dir, PERIOD).manifest
+    before = manifest.read_bytes()
     griffie_before = len(mails_to(inbox, GRIFFIE))
     wijkraden_before = len(mails_to_wijkraden(inbox))
     run_id = cluster.trigger(RAPPORTAGE, conf={"periode": PERIODE})
@@ -297,7 +300,7 @@ def test_a_rejection_sends_nothing_to_the_griffie_and_ends_the_run_successfully(
         "success", "skipped", "skipped", "skipped", "skipped")
     assert len(mails_to(inbox, GRIFFIE)) == griffie_before
     assert len(mails_to_wijkraden(inbox)) == wijkraden_before
-    assert (project.output_dir / SLUG / "manifest.json").read_bytes() == before
+    assert manifest.read_bytes() == before
     rejection = ledger(project, "college")[-1]
     assert rejection["subject"].startswith("afgewezen door het college")
     assert rejection["subject"].endswith(": Cijfers Charlois eerst nakijken")

@@ -12,12 +12,14 @@ import json
 
 import pytest
 
-from wijkopvolging.periods import AMSTERDAM
+from wijkopvolging.layout import drop_folder, work_folder
+from wijkopvolging.periods import AMSTERDAM, Period
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres]
 
 RAPPORTAGE = "wijkopvolging_rapportage"
 NOVEMBER_2026 = dt.datetime(2026, 11, 1, 5, tzinfo=AMSTERDAM)  # the ingest closing 2026-09
+PERIOD = Period.parse("2026-09")
 
 
 def task_log(cluster, run_id: str, task_id: str) -> str:
@@ -82,9 +84,10 @@ def test_a_normal_reissue_logs_period_counts_and_document_paths(airflow_cluster,
     documents = task_log(cluster, runs["2026-09"], "documents")
     assert "documents klaar:" in documents
     # The final set is rendered into the work folder; deliver names the drop folder.
-    assert str(project.output_dir / ".werk" / "2026-09_2026-10") in documents
+    assert str(work_folder(project.output_dir, PERIOD)) in documents
     deliver = task_log(cluster, runs["2026-09"], "deliver")
-    assert "deliver klaar:" in deliver and str(project.output_dir / "2026-09_2026-10") in deliver
+    assert "deliver klaar:" in deliver
+    assert str(drop_folder(project.output_dir, PERIOD).folder) in deliver
 
 
 def test_an_empty_period_gives_documents_with_zeros(airflow_cluster, empty_period):
@@ -93,12 +96,12 @@ def test_an_empty_period_gives_documents_with_zeros(airflow_cluster, empty_perio
     cluster = airflow_cluster
     project, run_id = empty_period
     assert set(task_states(cluster, run_id).values()) == {"success"}
-    folder = project.output_dir / "2026-09_2026-10"
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    drop = drop_folder(project.output_dir, PERIOD)
+    manifest = json.loads(drop.manifest.read_text(encoding="utf-8"))
     assert manifest["items"] == 0
-    overview = "\n".join(p.text for p in Document(folder / "bijlage-overzicht.docx").paragraphs)
+    overview = "\n".join(p.text for p in Document(drop.overview).paragraphs)
     assert "Er staan geen Vragen uit de Wijk in dit overzicht." in overview
-    letter = "\n".join(p.text for p in Document(folder / "raadsinformatiebrief.docx").paragraphs)
+    letter = "\n".join(p.text for p in Document(drop.letter).paragraphs)
     assert "in totaal 0 vragen en adviezen" in letter
 
 
@@ -110,11 +113,11 @@ def test_report_triggered_through_the_rest_api_is_made_by_the_scheduler(
     assert run["run_type"] == "manual"
     assert run["conf"] == {"periode": "2026-09"}
 
-    folder = project.output_dir / "2026-09_2026-10"
-    for name in ("raadsinformatiebrief.docx", "bijlage-overzicht.docx"):
-        assert (folder / name).stat().st_size > 0, f"{name} missing in {folder}"
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["period"] == "2026-09_2026-10"
+    drop = drop_folder(project.output_dir, PERIOD)
+    for document in (drop.letter, drop.overview):
+        assert document.stat().st_size > 0, f"{document} missing"
+    manifest = json.loads(drop.manifest.read_text(encoding="utf-8"))
+    assert manifest["period"] == PERIOD.slug == "2026-09_2026-10"
     assert manifest["items"] > 0
 
 

@@ -20,17 +20,17 @@ import pytest
 
 from demo.runner import run_dag
 from tests.conftest import require
-from wijkopvolging import pipeline
+from wijkopvolging import layout, pipeline
 from wijkopvolging.approval import CollegeDecision
 from wijkopvolging.config import DocumentsConfig, load_config
 from wijkopvolging.delivery import (
     EMAIL,
-    NOT_DELIVERED,
     MailNotSent,
     deliver_to_griffie,
-    period_folder,
     read_manifest,
 )
+from wijkopvolging.labels import REVISED_MARK
+from wijkopvolging.layout import SetLayout, drop_folder
 from wijkopvolging.model import coerce_items
 from wijkopvolging.periods import AMSTERDAM, Period
 from wijkopvolging.rapportage import work_folder
@@ -114,7 +114,7 @@ def test_the_griffie_receives_letter_overview_and_pdfs_intact(project, smtp_serv
             "install libreoffice-writer-nogui")
     with_pdfs = dataclasses.replace(project, documents=DocumentsConfig(pdf=True))
     result = report(with_pdfs, "rapportage-1")
-    drop = period_folder(project, PERIOD)
+    drop = drop_folder(project.output_dir, PERIOD).folder
     manifest = read_manifest(drop)
     (message,) = smtp_server.messages
     received = attachments(message)
@@ -125,9 +125,9 @@ def test_the_griffie_receives_letter_overview_and_pdfs_intact(project, smtp_serv
                                          "adviezen, september–oktober 2026")
     assert "Geachte griffie" in message.get_body(("html",)).get_content()
     assert list(received) == list(manifest["files"])
-    assert set(received) == {"raadsinformatiebrief.docx", "bijlage-overzicht.docx",
-                             "bijlage-overzicht.xlsx", "raadsinformatiebrief.pdf",
-                             "bijlage-overzicht.pdf"}
+    assert set(received) == {layout.LETTER, layout.OVERVIEW, layout.OVERVIEW_XLSX,
+                             SetLayout.pdf_of(layout.LETTER).name,
+                             SetLayout.pdf_of(layout.OVERVIEW).name}
     for name, data in received.items():
         assert len(data) == (drop / name).stat().st_size
         assert hashlib.sha256(data).hexdigest() == manifest["files"][name]
@@ -149,20 +149,20 @@ def test_a_corrected_period_goes_out_only_when_forced_and_then_as_herziene_versi
     ingest(project, corrected, run_id="ingest-1-herhaald")  # the same day's ingest, re-run
 
     held = report(project, "rapportage-2")
-    drop = period_folder(project, PERIOD)
+    drop = drop_folder(project.output_dir, PERIOD)
     assert held["action"] == "hold" and len(smtp_server.messages) == 1
-    assert (drop / NOT_DELIVERED / "raadsinformatiebrief.docx").is_file()
-    assert "herziene versie" not in docx_text((drop / "raadsinformatiebrief.docx").read_bytes())
+    assert drop.not_delivered.letter.is_file()
+    assert "herziene versie" not in docx_text(drop.letter.read_bytes())
 
     forced = report(project, "rapportage-3", force=True)
     assert forced["action"] == "send_revised"
     first, second = smtp_server.messages
-    assert "herziene versie" not in first["Subject"]
-    assert "(herziene versie)" in second["Subject"]
-    letter = attachments(second)["raadsinformatiebrief.docx"]
+    assert REVISED_MARK not in first["Subject"]
+    assert REVISED_MARK in second["Subject"]
+    letter = attachments(second)[layout.LETTER]
     assert "herziene versie" in docx_text(letter).lower()
-    assert letter == (drop / "raadsinformatiebrief.docx").read_bytes()
-    assert not (drop / NOT_DELIVERED).exists()
+    assert letter == drop.letter.read_bytes()
+    assert not drop.not_delivered.folder.exists()
     assert [row["revised"] for row in ledger(project)] == [False, True]
 
 
@@ -171,14 +171,16 @@ def test_a_dead_smtp_server_fails_delivery_keeps_the_documents_and_the_ledger_un
     monkeypatch.setenv("AIRFLOW_CONN_SMTP_GRIFFIE", dead_smtp_uri)
     with pytest.raises(MailNotSent, match="could not send the e-mail"):
         report(project, "rapportage-1")
-    drop = period_folder(project, PERIOD)
+    drop = drop_folder(project.output_dir, PERIOD).folder
     files = read_manifest(drop)["files"]
-    assert {"raadsinformatiebrief.docx", "bijlage-overzicht.docx"} <= set(files)
-    # Beside the set: open data, web page and afschriften (published, not mailed).
+    assert {layout.LETTER, layout.OVERVIEW} <= set(files)
+    # Beside the set: open data, web page, afschriften and the Woo index (published, not
+    # mailed).
     beside = {Path(name).parts[0] for name in read_manifest(drop)["publications"]}
-    assert beside == {"open-data", "overzicht.html", "wijkraden"}
+    assert beside == {layout.OPEN_DATA, layout.WEBPAGE, layout.AFSCHRIFTEN, layout.WOO,
+                      layout.SITEMAP}
     assert sorted(files) == sorted(p.name for p in drop.iterdir()
-                                   if p.name != "manifest.json" and not p.name.startswith(".")
+                                   if p.name != layout.MANIFEST and not p.name.startswith(".")
                                    and p.name not in beside)
     assert all(hashlib.sha256((drop / n).read_bytes()).hexdigest() == sha
                for n, sha in files.items())
@@ -213,11 +215,11 @@ def test_the_rapportage_dag_mails_the_documents_through_the_airflow_connection(
     assert smtp_server.envelopes[0][1] == ["secretariaat-college@example.org"]
     assert concept_mail["Subject"].startswith("Concept ter besluitvorming")
     assert smtp_server.envelopes[1][1] == ["griffie@example.org"]
-    drop = project.output_dir / PERIOD.slug
-    manifest = read_manifest(drop)
+    drop = drop_folder(project.output_dir, PERIOD)
+    manifest = read_manifest(drop.folder)
     (message,) = [m for m in smtp_server.messages if m["To"] == "griffie@example.org"]
     # deliver_wijkraden: one afschrift per wijk with items, to its gebiedsorganisatie
-    afschriften = json.loads((drop / "wijkraden" / "manifest.json").read_text())
+    afschriften = json.loads(drop.afschriften_manifest.read_text())
     to_wijkraden = smtp_server.messages[2:]
     # The afschriften come from the approved set: the college's kenmerk, not the concept's.
     assert afschriften["kenmerk"] == kenmerk

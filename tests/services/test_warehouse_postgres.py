@@ -14,6 +14,7 @@ import pytest
 
 import tests.unit.test_warehouse as sqlite_behaviours
 import tests.unit.test_warehouse_history as history
+from wijkopvolging import layout
 from wijkopvolging.warehouse import open_warehouse
 
 pytestmark = pytest.mark.postgres
@@ -55,7 +56,7 @@ def test_the_tables_live_in_the_test_schema_not_in_public(warehouse, postgres_ur
 
 
 FIRST = dt.datetime(2026, 11, 1, 6, 2, tzinfo=dt.UTC)
-FILES = {"raadsinformatiebrief.docx": "a" * 64, "bijlage-overzicht.docx": "b" * 64}
+FILES = {layout.LETTER: "a" * 64, layout.OVERVIEW: "b" * 64}
 
 
 def _deliver(warehouse, *, at, revised=False, content="c1", period="2026-09_2026-10"):

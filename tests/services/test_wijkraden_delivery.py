@@ -15,6 +15,7 @@ from wijkopvolging.documents.afschrift import (
     render_afschriften,
     write_afschrift_manifest,
 )
+from wijkopvolging.labels import REVISED_MARK
 from wijkopvolging.wijkraden import deliver_afschriften
 
 
@@ -56,7 +57,7 @@ def test_each_wijk_gets_its_afschrift_once_and_a_changed_one_again(project, smtp
     publish(project, changed)
     third = deliver_afschriften(project, PERIOD, run_id="r3")
     assert (third["sent"], third["unchanged"]) == (1, 9)
-    assert smtp_server.messages[-1]["Subject"].endswith("(herziene versie)")
+    assert smtp_server.messages[-1]["Subject"].endswith(REVISED_MARK)
     assert len(smtp_server.messages) == 11
 
 

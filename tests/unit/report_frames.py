@@ -11,6 +11,7 @@ import pandas as pd
 
 from tests.conftest import require
 from wijkopvolging.documents import render_letter, render_overview
+from wijkopvolging.layout import SetLayout
 from wijkopvolging.periods import Period
 
 PERIOD = Period.starting(2026, 9)  # september–oktober 2026, peildatum 31 oktober 2026
@@ -109,9 +110,9 @@ def render_both(outdir: Path, report=None, *, revised=False, quarantine=QUARANTI
     letter = render_letter(
         report, PERIOD, kenmerk=KENMERK, letter_date=LETTER_DATE,
         quarantine_by_reason=quarantine, revised=revised,
-        path=outdir / f"raadsinformatiebrief_{PERIOD.slug}.docx",
+        path=SetLayout(outdir).letter,
     )
     overview = render_overview(
-        report, PERIOD, revised=revised, path=outdir / f"bijlage-overzicht_{PERIOD.slug}.docx"
+        report, PERIOD, revised=revised, path=SetLayout(outdir).overview
     )
     return letter, overview

@@ -17,7 +17,7 @@ from wijkopvolging.documents.afschrift import (
     wijken_in_overview,
     write_afschrift_manifest,
 )
-from wijkopvolging.layout import MANIFEST
+from wijkopvolging.layout import AFSCHRIFTEN, MANIFEST
 from wijkopvolging.wijkraden import afschrift_addresses
 
 # Tarwewijk twice, so an afschrift with more than one row.
@@ -29,7 +29,7 @@ AFSCHRIFT_ROWS = ROWS + [
 
 @pytest.fixture(scope="module")
 def afschriften(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("wijkraden")
+    folder = tmp_path_factory.mktemp(AFSCHRIFTEN)
     report = report_frame(AFSCHRIFT_ROWS)
     paths = render_afschriften(report, PERIOD, folder=folder, kenmerk=KENMERK)
     manifest = write_afschrift_manifest(report, PERIOD, folder=folder, kenmerk=KENMERK)

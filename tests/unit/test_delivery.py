@@ -14,21 +14,21 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from wijkopvolging import atomic, deliver_once, delivery
+from wijkopvolging import atomic, deliver_once, delivery, layout
 from wijkopvolging.atomic import place_file
 from wijkopvolging.config import ConfigError, DeliveryConfig, load_config
 from wijkopvolging.delivery import (
     EMAIL,
-    NOT_DELIVERED,
     Action,
     build_mail,
     content_fingerprint,
     decide_delivery,
     deliver_to_griffie,
-    period_folder,
     publish_set,
     write_atomic,
 )
+from wijkopvolging.labels import REVISED_MARK
+from wijkopvolging.layout import SetKind, SetLayout, drop_folder, work_set
 from wijkopvolging.model import coerce_items
 from wijkopvolging.periods import Period, select_for_report
 from wijkopvolging.rapportage import report_as_of, work_folder
@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # -- atomic files ------------------------------------------------------------------------
 
 def test_a_crash_while_copying_keeps_the_old_document_under_its_name(tmp_path, monkeypatch):
-    target = tmp_path / "raadsinformatiebrief.docx"
+    target = SetLayout(tmp_path).letter
     target.write_bytes(b"de geleverde versie")
     source = tmp_path / "nieuw.docx"
     source.write_bytes(b"x" * 100_000)
@@ -54,8 +54,7 @@ def test_a_crash_while_copying_keeps_the_old_document_under_its_name(tmp_path, m
     with pytest.raises(OSError, match="disk full"):
         place_file(source, target)
     assert target.read_bytes() == b"de geleverde versie"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["nieuw.docx",
-                                                          "raadsinformatiebrief.docx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["nieuw.docx", layout.LETTER])
 
 
 def test_a_crash_before_the_rename_leaves_no_file_under_the_final_name(tmp_path, monkeypatch):
@@ -64,7 +63,7 @@ def test_a_crash_before_the_rename_leaves_no_file_under_the_final_name(tmp_path,
 
     monkeypatch.setattr(atomic.os, "fsync", crash)
     with pytest.raises(OSError):
-        write_atomic(tmp_path / "manifest.json", b"{}")
+        write_atomic(SetLayout(tmp_path).manifest, b"{}")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -100,13 +99,14 @@ def test_a_killed_process_never_leaves_a_partial_document_under_its_name(tmp_pat
 
     source = _fake_set(tmp_path / "set")
     publish_set(source, drop)
-    assert sorted(p.name for p in drop.iterdir()) == sorted([*_FILES, "manifest.json"])
+    assert sorted(p.name for p in drop.iterdir()) == sorted([*_FILES, layout.MANIFEST])
 
 
 # -- the ledger's decisions --------------------------------------------------------------
 
-_FILES = {"raadsinformatiebrief.docx": b"brief", "bijlage-overzicht.docx": b"overzicht",
-          "raadsinformatiebrief.pdf": b"%PDF brief", "bijlage-overzicht.pdf": b"%PDF overzicht"}
+_FILES = {layout.LETTER: b"brief", layout.OVERVIEW: b"overzicht",
+          SetLayout.pdf_of(layout.LETTER).name: b"%PDF brief",
+          SetLayout.pdf_of(layout.OVERVIEW).name: b"%PDF overzicht"}
 
 
 def _fake_set(folder: Path, *, letter: bytes = b"brief", revised: bool = False) -> Path:
@@ -114,16 +114,16 @@ def _fake_set(folder: Path, *, letter: bytes = b"brief", revised: bool = False) 
     import hashlib
 
     folder.mkdir(parents=True, exist_ok=True)
-    files = {**_FILES, "raadsinformatiebrief.docx": letter}
+    files = {**_FILES, layout.LETTER: letter}
     if revised:
-        files = {name: data + b" (herziene versie)" for name, data in files.items()}
+        files = {name: data + f" {REVISED_MARK}".encode() for name, data in files.items()}
     for name, data in files.items():
         (folder / name).write_bytes(data)
     manifest = {"period": PERIOD.slug, "label": PERIOD.label,
                 "peildatum": PERIOD.peildatum.isoformat(), "kenmerk": "WaZ/2026-09_2026-10",
                 "revised": revised,
                 "files": {n: hashlib.sha256(d).hexdigest() for n, d in files.items()}}
-    (folder / "manifest.json").write_text(json.dumps(manifest))
+    SetLayout(folder).manifest.write_text(json.dumps(manifest))
     return folder
 
 
@@ -166,7 +166,8 @@ def project(isolated_project, monkeypatch):
 
     def run(*, letter=b"brief", force=False, smtp=True):
         rendered = _fake_set(work_folder(config, PERIOD), letter=letter)
-        revised = (_fake_set(rendered / "herzien", letter=letter, revised=True)
+        revised = (_fake_set(work_set(config.output_dir, PERIOD, SetKind.REVISED).folder,
+                             letter=letter, revised=True)
                    if force else None)
         return deliver_to_griffie(config, PERIOD, rendered, revised_set=revised,
                                   run_id=f"run-{len(sent)}-{force}", force=force,
@@ -182,10 +183,10 @@ def project(isolated_project, monkeypatch):
 def test_first_delivery_fills_the_drop_folder_mails_and_records(project):
     config, run, sent, ledger = project
     result = run()
-    drop = period_folder(config, PERIOD)
+    drop = drop_folder(config.output_dir, PERIOD)
     assert result["action"] == "send"
-    assert len(sent) == 1 and not sent[0].subject.endswith("herziene versie")
-    assert (drop / "raadsinformatiebrief.docx").read_bytes() == b"brief"
+    assert len(sent) == 1 and REVISED_MARK not in sent[0].subject
+    assert drop.letter.read_bytes() == b"brief"
     assert [row["revised"] for row in ledger()] == [False]
     assert not work_folder(config, PERIOD).exists()
     assert not work_folder(config, PERIOD).parent.exists()  # no empty .werk left behind
@@ -202,12 +203,11 @@ def test_a_changed_period_without_force_sends_nothing_and_keeps_the_delivered_se
     config, run, sent, ledger = project
     run()
     result = run(letter=b"brief, gecorrigeerd")
-    drop = period_folder(config, PERIOD)
+    drop = drop_folder(config.output_dir, PERIOD)
     assert result["action"] == "hold"
     assert len(sent) == 1 and len(ledger()) == 1
-    assert (drop / "raadsinformatiebrief.docx").read_bytes() == b"brief"
-    assert (drop / NOT_DELIVERED / "raadsinformatiebrief.docx").read_bytes() == (
-        b"brief, gecorrigeerd")
+    assert drop.letter.read_bytes() == b"brief"
+    assert drop.not_delivered.letter.read_bytes() == b"brief, gecorrigeerd"
 
 
 def test_a_changed_period_with_force_is_sent_as_herziene_versie(project):
@@ -215,11 +215,11 @@ def test_a_changed_period_with_force_is_sent_as_herziene_versie(project):
     run()
     run(letter=b"brief, gecorrigeerd")
     result = run(letter=b"brief, gecorrigeerd", force=True)
-    drop = period_folder(config, PERIOD)
+    drop = drop_folder(config.output_dir, PERIOD)
     assert result["action"] == "send_revised"
-    assert "(herziene versie)" in sent[-1].subject
-    assert (drop / "raadsinformatiebrief.docx").read_bytes().endswith(b"(herziene versie)")
-    assert not (drop / NOT_DELIVERED).exists()
+    assert REVISED_MARK in sent[-1].subject
+    assert drop.letter.read_bytes().endswith(REVISED_MARK.encode())
+    assert not drop.not_delivered.folder.exists()
     assert [row["revised"] for row in ledger()] == [False, True]
     # The revised set is recorded by its unmarked content: an unchanged re-run is quiet.
     assert run(letter=b"brief, gecorrigeerd")["action"] == "nothing"
@@ -230,10 +230,10 @@ def test_without_smtp_connection_the_drop_folder_gets_the_set_and_nothing_is_rec
     config, run, sent, ledger = project
     caplog.set_level("WARNING", logger="wijkopvolging.delivery")
     result = run(smtp=False)
-    drop = period_folder(config, PERIOD)
+    drop = drop_folder(config.output_dir, PERIOD)
     assert result["action"] == "drop_folder_only"
-    assert (drop / "manifest.json").is_file() and sent == [] and ledger() == []
-    assert f"geen SMTP-verbinding ingesteld; documenten staan in {drop}" in caplog.text
+    assert drop.manifest.is_file() and sent == [] and ledger() == []
+    assert f"geen SMTP-verbinding ingesteld; documenten staan in {drop.folder}" in caplog.text
 
 
 def test_an_smtp_connection_without_griffie_address_is_a_configuration_error(project):
@@ -256,17 +256,17 @@ def test_a_forced_change_without_a_revised_set_is_refused_and_sends_nothing(proj
 
 def test_the_concept_goes_to_the_secretariat_and_the_griffie_gets_nothing(project):
     config, _run, sent, ledger = project
-    rendered = _fake_set(work_folder(config, PERIOD) / "concept")
+    rendered = _fake_set(work_set(config.output_dir, PERIOD, SetKind.CONCEPT).folder)
     result = delivery.deliver_concept(config, PERIOD, rendered, run_id="r",
                                       smtp_configured=True)
-    drop = period_folder(config, PERIOD)
-    assert result["folder"] == str(drop / "concept")
-    assert sorted(p.name for p in drop.iterdir()) == ["concept"]
-    assert (drop / "concept/raadsinformatiebrief.docx").read_bytes() == b"brief"
+    drop = drop_folder(config.output_dir, PERIOD)
+    assert result["folder"] == str(drop.concept.folder)
+    assert list(drop.folder.iterdir()) == [drop.concept.folder]
+    assert drop.concept.letter.read_bytes() == b"brief"
     (mail,) = sent
     assert mail.to == config.approval.to and "griffie@example.org" not in mail.to
     assert mail.subject.startswith("Concept ter besluitvorming")
-    assert ledger() == [] and not (config.output_dir / ".werk").exists()
+    assert ledger() == [] and not work_folder(config, PERIOD).parent.exists()
 
 
 # -- the layers ------------------------------------------------------------------------------
@@ -306,7 +306,7 @@ def test_the_import_rule_check_sees_imports_inside_functions(tmp_path):
 
 def test_the_mail_names_period_and_kenmerk_in_dutch_and_attaches_the_whole_set(tmp_path):
     folder = _fake_set(tmp_path)
-    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest = json.loads(SetLayout(folder).manifest.read_text())
     mail = build_mail(PERIOD, manifest, folder, to=["griffie@example.org"],
                       from_email="wijkopvolging@example.org", revised=False)
     assert mail.subject == ("Stand van zaken Vragen uit de Wijk en ongevraagde adviezen, "
@@ -320,18 +320,18 @@ def test_the_mail_names_period_and_kenmerk_in_dutch_and_attaches_the_whole_set(t
 
 def test_a_revised_mail_says_herziene_versie_and_what_it_replaces(tmp_path):
     folder = _fake_set(tmp_path, revised=True)
-    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest = json.loads(SetLayout(folder).manifest.read_text())
     mail = build_mail(PERIOD, manifest, folder, to=["griffie@example.org"], from_email=None,
                       revised=True, previous_delivery=dt.datetime(2026, 11, 1, 6))
     assert mail.subject.startswith("Stand van zaken Vragen uit de Wijk en ongevraagde "
-                                   "adviezen, september–oktober 2026 (herziene versie)")
+                                   f"adviezen, september–oktober 2026 {REVISED_MARK}")
     assert "<strong>herziene versie</strong>" in mail.html
     assert "vervangen de versie die u op 1 november 2026 ontving" in mail.html
 
 
 def test_the_mail_escapes_what_comes_from_the_data(tmp_path):
     folder = _fake_set(tmp_path)
-    manifest = {**json.loads((folder / "manifest.json").read_text()), "kenmerk": "<b>&</b>"}
+    manifest = {**json.loads(SetLayout(folder).manifest.read_text()), "kenmerk": "<b>&</b>"}
     mail = build_mail(PERIOD, manifest, folder, to=["g@example.org"], from_email=None,
                       revised=False)
     assert "&lt;b&gt;&amp;&lt;/b&gt;" in mail.html and "<b>&" not in mail.html

@@ -12,6 +12,7 @@ import pytest
 from lxml import etree
 
 from tests.diwoo import schema
+from wijkopvolging import layout
 from wijkopvolging.approval import CollegeDecision
 from wijkopvolging.config import PublicationConfig, load_config
 from wijkopvolging.documents.diwoo import (
@@ -20,8 +21,8 @@ from wijkopvolging.documents.diwoo import (
     SITEMAP_NS,
     write_woo_index,
 )
-from wijkopvolging.labels import letter_title, overview_title
-from wijkopvolging.layout import SetKind
+from wijkopvolging.labels import REVISED_MARK, letter_title, overview_title
+from wijkopvolging.layout import SetKind, SetLayout
 from wijkopvolging.periods import Period
 from wijkopvolging.rapportage import (
     check_publication_gate,
@@ -35,10 +36,16 @@ PERIOD = Period.parse("2026-09")
 DECIDED = dt.date(2026, 11, 17)
 KENMERK = "WaZ/2026-09_2026-10"
 SETTINGS = PublicationConfig(base_url="https://www.rotterdam.nl/woo/wijkopvolging")
-FILES = ["raadsinformatiebrief.docx", "bijlage-overzicht.docx", "bijlage-overzicht.xlsx",
-         "raadsinformatiebrief.pdf", "bijlage-overzicht.pdf"]
-PUBLICATIONS = ["open-data/datapackage.json", "open-data/overzicht.csv",
-                "open-data/overzicht.json", "overzicht.html", "wijkraden/Pernis.docx"]
+LETTER_PDF, OVERVIEW_PDF = (SetLayout.pdf_of(name).name
+                             for name in (layout.LETTER, layout.OVERVIEW))
+FILES = [layout.LETTER, layout.OVERVIEW, layout.OVERVIEW_XLSX, LETTER_PDF, OVERVIEW_PDF]
+OPEN_DATA_CSV = f"{layout.OPEN_DATA}/{layout.OPEN_DATA_CSV}"
+PUBLICATIONS = [f"{layout.OPEN_DATA}/{layout.DATA_PACKAGE}", OPEN_DATA_CSV,
+                f"{layout.OPEN_DATA}/{layout.OPEN_DATA_JSON}", layout.WEBPAGE,
+                layout.afschrift_in(layout.AFSCHRIFTEN, "Pernis").as_posix()]
+# Each publication's DiWoo metadata is named after it: woo/<key>.xml.
+LETTER_KEY, OVERVIEW_KEY, WEBPAGE_KEY = (layout.stem(name) for name in (
+    layout.LETTER, layout.OVERVIEW, layout.WEBPAGE))
 NS = {"d": DIWOO_NS, "s": SITEMAP_NS}
 KERN = "https://identifier.overheid.nl/tooi/def/thes/kern/"
 
@@ -49,6 +56,11 @@ def _write(folder: Path, *, revised=False, settings=SETTINGS, recorded=None) -> 
                            publications=PUBLICATIONS, recorded_as_of=recorded)
 
 
+def woo_file(key: str) -> str:
+    """The DiWoo metadata of the publication ``key``, relative to its set."""
+    return f"{layout.WOO}/{key}.xml"
+
+
 def _one(tree, path: str) -> etree._Element:
     (found,) = tree.xpath(path, namespaces=NS)
     return found
@@ -57,8 +69,8 @@ def _one(tree, path: str) -> etree._Element:
 def test_every_publication_gets_a_diwoo_document_valid_against_the_published_schema(
         tmp_path):
     written = _write(tmp_path)
-    assert written == ["sitemap.xml", "woo/bijlage-overzicht.xml", "woo/open-data.xml",
-                       "woo/overzicht.xml", "woo/raadsinformatiebrief.xml"]
+    assert written == [SITEMAP_NAME, *sorted(woo_file(key) for key in (
+        LETTER_KEY, OVERVIEW_KEY, layout.OPEN_DATA, WEBPAGE_KEY))]
     for name in written:
         assert schema.errors((tmp_path / name).read_bytes()) == [], name
 
@@ -66,7 +78,7 @@ def test_every_publication_gets_a_diwoo_document_valid_against_the_published_sch
 def test_the_letter_names_rotterdam_its_official_title_the_decision_and_its_attachment(
         tmp_path):
     _write(tmp_path)
-    letter = etree.parse(tmp_path / "woo/raadsinformatiebrief.xml")
+    letter = etree.parse(tmp_path / woo_file(LETTER_KEY))
     publisher = _one(letter, "//d:publisher")
     assert publisher.get("resource") == "https://identifier.overheid.nl/tooi/id/gemeente/gm0599"
     assert publisher.text == "gemeente Rotterdam"
@@ -86,7 +98,7 @@ def test_the_letter_names_rotterdam_its_official_title_the_decision_and_its_atta
     relation = _one(letter, "//d:documentrelatie")
     assert _one(relation, "d:role").get("resource") == KERN + "c_05f4a5f3"
     assert _one(relation, "d:relation").get("resource") == (
-        "https://www.rotterdam.nl/woo/wijkopvolging/2026-09_2026-10/bijlage-overzicht.pdf")
+        f"https://www.rotterdam.nl/woo/wijkopvolging/2026-09_2026-10/{OVERVIEW_PDF}")
     assert _one(relation, "d:relation").text == overview_title(PERIOD)
     assert not letter.xpath("//d:omschrijvingen", namespaces=NS)  # nothing replaced
 
@@ -97,13 +109,12 @@ def test_the_sitemap_lists_each_publication_at_its_public_address_dated_by_the_d
     sitemap = etree.parse(tmp_path / SITEMAP_NAME)
     base = "https://www.rotterdam.nl/woo/wijkopvolging/2026-09_2026-10/"
     assert sitemap.xpath("//s:url/s:loc/text()", namespaces=NS) == [
-        base + "raadsinformatiebrief.pdf", base + "bijlage-overzicht.pdf",
-        base + "open-data/overzicht.csv", base + "overzicht.html"]
+        base + LETTER_PDF, base + OVERVIEW_PDF, base + OPEN_DATA_CSV, base + layout.WEBPAGE]
     assert set(sitemap.xpath("//s:url/s:lastmod/text()", namespaces=NS)) == {"2026-11-17"}
     titles = sitemap.xpath("//s:url/d:Document//d:officieleTitel/text()", namespaces=NS)
     assert titles == [letter_title(PERIOD)] + [overview_title(PERIOD)] * 3
     # Afschriften go to the wijkraden, not to the Woo index; nor does the spreadsheet.
-    assert not any("wijkraden" in loc or loc.endswith(".xlsx")
+    assert not any(layout.AFSCHRIFTEN in loc or loc.endswith(".xlsx")
                    for loc in sitemap.xpath("//s:loc/text()", namespaces=NS))
 
 
@@ -112,17 +123,17 @@ def test_without_pdfs_the_word_documents_are_the_publications(tmp_path):
                     revised=False, files=FILES[:3], publications=PUBLICATIONS)
     sitemap = etree.parse(tmp_path / SITEMAP_NAME)
     locs = sitemap.xpath("//s:loc/text()", namespaces=NS)
-    assert locs[0].endswith("/raadsinformatiebrief.docx")
-    assert _one(etree.parse(tmp_path / "woo/raadsinformatiebrief.xml"),
+    assert locs[0].endswith(f"/{layout.LETTER}")
+    assert _one(etree.parse(tmp_path / woo_file(LETTER_KEY)),
                 "//d:format").get("resource").endswith("/file-type/DOCX")
     assert schema.errors((tmp_path / SITEMAP_NAME).read_bytes()) == []
 
 
 def test_a_revised_set_says_what_it_replaces_and_is_newer_for_the_harvester(tmp_path):
     _write(tmp_path, revised=True, recorded=dt.datetime(2026, 12, 2, 9, 30))
-    letter = etree.parse(tmp_path / "woo/raadsinformatiebrief.xml")
+    letter = etree.parse(tmp_path / woo_file(LETTER_KEY))
     assert _one(letter, "//d:officieleTitel").text == letter_title(PERIOD, revised=True)
-    assert _one(letter, "//d:officieleTitel").text.endswith("(herziene versie)")
+    assert _one(letter, "//d:officieleTitel").text.endswith(REVISED_MARK)
     replaces = _one(letter, "//d:omschrijving").text
     assert "vervangt de eerder gepubliceerde versie" in replaces
     assert KENMERK in replaces and "17 november 2026" in replaces
@@ -151,11 +162,11 @@ def test_the_alternative_informatiecategorie_is_a_setting(tmp_path):
 
 def test_the_schema_check_catches_a_document_without_publisher(tmp_path):
     _write(tmp_path)
-    tree = etree.parse(tmp_path / "woo/raadsinformatiebrief.xml")
+    tree = etree.parse(tmp_path / woo_file(LETTER_KEY))
     publisher = _one(tree, "//d:publisher")
     publisher.getparent().remove(publisher)
     assert any("publisher" in e for e in schema.errors(etree.tostring(tree)))
-    tree = etree.parse(tmp_path / "woo/raadsinformatiebrief.xml")
+    tree = etree.parse(tmp_path / woo_file(LETTER_KEY))
     _one(tree, "//d:publisher").set("resource", "https://identifier.overheid.nl/tooi/id/x")
     assert schema.errors(etree.tostring(tree))
 
@@ -183,15 +194,15 @@ def test_the_final_set_carries_the_woo_index_in_its_manifest_the_concept_none(re
     final = write_documents(config, PERIOD, run_id="r", folder=root / "final",
                             decision=decision)
     manifest = json.loads(Path(final["manifest"]).read_text(encoding="utf-8"))
-    for name in ("sitemap.xml", "woo/raadsinformatiebrief.xml", "woo/overzicht.xml"):
+    for name in (SITEMAP_NAME, woo_file(LETTER_KEY), woo_file(WEBPAGE_KEY)):
         assert name in manifest["publications"], name
         assert schema.errors((root / "final" / name).read_bytes()) == []
-    letter = etree.parse(root / "final/woo/raadsinformatiebrief.xml")
+    letter = etree.parse(root / "final" / woo_file(LETTER_KEY))
     assert _one(letter, "//d:atTime").text.startswith(DECIDED.isoformat())
     assert _one(letter, "//d:identifier").text == KENMERK
 
-    write_documents(config, PERIOD, run_id="r", folder=root / "concept", kind=SetKind.CONCEPT)
-    assert not (root / "concept" / SITEMAP_NAME).exists()
-    assert not (root / "concept" / "woo").exists()
-    concept = json.loads((root / "concept/manifest.json").read_text(encoding="utf-8"))
-    assert not any("woo" in n or "sitemap" in n for n in concept["publications"])
+    concept = SetLayout(root).concept
+    write_documents(config, PERIOD, run_id="r", folder=concept.folder, kind=SetKind.CONCEPT)
+    assert not concept.sitemap.exists() and not concept.woo.exists()
+    written = json.loads(concept.manifest.read_text(encoding="utf-8"))
+    assert not any(layout.WOO in n or layout.SITEMAP in n for n in written["publications"])

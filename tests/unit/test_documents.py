@@ -23,6 +23,7 @@ from tests.unit.report_frames import (
     require_tools,
 )
 from wijkopvolging.documents import convert_to_pdf
+from wijkopvolging.labels import REVISED_MARK
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +164,7 @@ def test_hostile_titles_appear_literally_in_the_pdf(pdf_text):
 @pytest.mark.libreoffice
 def test_revised_documents_say_herziene_versie(pdf_text):
     letter, overview = pdf_text["revised"]
-    assert "Herziene versie" in letter and "(herziene versie)" in letter
+    assert "Herziene versie" in letter and REVISED_MARK in letter
     assert "Herziene versie" in overview
 
 

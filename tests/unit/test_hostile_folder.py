@@ -23,7 +23,7 @@ from tests.conftest import ROOT
 from tests.hostile_exports import billion_laughs, workbook_bytes
 from tests.inert_checks import csv_formulas, formula_cells, html_elements, word_texts
 from wijkopvolging.approval import CollegeDecision
-from wijkopvolging.layout import MANIFEST, OPEN_DATA_CSV
+from wijkopvolging.layout import MANIFEST, OPEN_DATA_CSV, SIGNALERING
 from wijkopvolging.periods import Period
 from wijkopvolging.schedules import ingest_at, signalering_at
 
@@ -191,7 +191,7 @@ def test_none_of_the_outputs_runs_anything_from_the_data(pipeline):
     for afschrift in Path(documents["afschriften"]).glob("*.docx"):
         word_texts(afschrift)
     assert formula_cells(Path(documents["spreadsheet"])) == []
-    for sheet in (folder / "output" / "signalering").rglob("*.xlsx"):
+    for sheet in (folder / "output" / SIGNALERING).rglob("*.xlsx"):
         assert formula_cells(sheet) == [], sheet
     assert csv_formulas(Path(documents["open_data"]) / OPEN_DATA_CSV) == []
     assert csv_formulas(Path(pipeline["steward"]["csv"]), delimiter=";",

@@ -19,7 +19,8 @@ from tests.unit.report_frames import (
 )
 from wijkopvolging.documents import render_overview
 from wijkopvolging.documents.overview_xlsx import DATE_FORMAT, write_overview_xlsx
-from wijkopvolging.labels import KIND_LABELS_PLURAL, NO_VALUE, format_date_short_nl
+from wijkopvolging.labels import KIND_LABELS_PLURAL, NO_VALUE, REVISED_MARK, format_date_short_nl
+from wijkopvolging.layout import SetLayout
 from wijkopvolging.model import ADVIES, KINDS, VRAAG
 
 # Titles and names a spreadsheet would take for formulas.
@@ -46,8 +47,8 @@ def overviews(tmp_path_factory):
     formula-like titles)."""
     root = tmp_path_factory.mktemp("overview")
     report = report_frame(ALL_ROWS)
-    docx = render_overview(report, PERIOD, path=root / "bijlage-overzicht.docx")
-    xlsx = write_overview_xlsx(report, PERIOD, path=root / "bijlage-overzicht.xlsx")
+    docx = render_overview(report, PERIOD, path=SetLayout(root).overview)
+    xlsx = write_overview_xlsx(report, PERIOD, path=SetLayout(root).overview_xlsx)
     return docx, xlsx
 
 
@@ -177,7 +178,7 @@ def test_document_properties_name_title_author_language_and_peildatum(overviews)
 
 def test_revised_spreadsheet_says_herziene_versie(tmp_path):
     xlsx = write_overview_xlsx(report_frame(), PERIOD, path=tmp_path / "o.xlsx", revised=True)
-    assert openpyxl.load_workbook(xlsx).properties.title.endswith("(herziene versie)")
+    assert openpyxl.load_workbook(xlsx).properties.title.endswith(REVISED_MARK)
 
 
 def test_same_input_gives_the_same_bytes_dated_the_peildatum(overviews, tmp_path):

@@ -120,7 +120,7 @@ def test_a_rejection_renders_no_final_set(checked, tmp_path):
 
 def test_a_concept_cannot_carry_a_decision(checked, tmp_path):
     with pytest.raises(ValueError, match="concept"):
-        write_documents(checked, PERIOD, run_id=RUN_ID, folder=tmp_path / "concept",
+        write_documents(checked, PERIOD, run_id=RUN_ID, folder=SetLayout(tmp_path).concept.folder,
                         kind=SetKind.CONCEPT, decision=college())
 
 

@@ -15,6 +15,7 @@ from tests.conftest import ROOT, require
 from tests.unit.report_frames import KENMERK, PERIOD, report_frame
 from wijkopvolging.documents.overview import overview_items
 from wijkopvolging.documents.webpage import write_webpage
+from wijkopvolging.layout import SetLayout
 from wijkopvolging.trend import Trend, trend_point
 
 CHROMIUM = "/usr/bin/chromium"
@@ -36,7 +37,7 @@ def trend_of(report):
 
 @pytest.fixture
 def page_path(tmp_path) -> Path:
-    return write_webpage(report_frame(), PERIOD, path=tmp_path / "overzicht.html",
+    return write_webpage(report_frame(), PERIOD, path=SetLayout(tmp_path).webpage,
                          trend=trend_of(report_frame()), kenmerk=KENMERK)
 
 
