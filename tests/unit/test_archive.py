@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.drc.fake_server import INFORMATIEOBJECTTYPE, FakeDocumentenApi
-from wijkopvolging import deliver_once
+from wijkopvolging import deliver_once, layout
 from wijkopvolging.archive import (
     ArchiveError,
     ArchiveUnavailable,
@@ -26,11 +26,16 @@ from wijkopvolging.archive import (
 )
 from wijkopvolging.config import ArchiveConfig, load_config
 from wijkopvolging.delivery import EMAIL, deliver_to_griffie, period_folder
-from wijkopvolging.labels import letter_title, overview_title
+from wijkopvolging.labels import REVISED_MARK, letter_title, overview_title
 from wijkopvolging.periods import Period
 from wijkopvolging.rapportage import work_folder
 from wijkopvolging.sources.zgw import ZgwConnection
 from wijkopvolging.warehouse import open_warehouse
+
+LETTER, OVERVIEW, OVERVIEW_XLSX, MANIFEST = (layout.LETTER, layout.OVERVIEW,
+                                             layout.OVERVIEW_XLSX, layout.MANIFEST)
+LETTER_PDF, OVERVIEW_PDF = (layout.SetLayout.pdf_of(LETTER).name,
+                            layout.SetLayout.pdf_of(OVERVIEW).name)
 
 PERIOD = Period.starting(2026, 9)
 KENMERK = "WaZ/2026-09_2026-10"
@@ -47,11 +52,11 @@ def api():
 
 def _set(folder: Path, *, letter: bytes, revised: bool = False) -> Path:
     """A rendered final set as write_documents leaves it (Word, PDF, spreadsheet)."""
-    files = {"raadsinformatiebrief.docx": letter, "bijlage-overzicht.docx": b"overzicht",
-             "bijlage-overzicht.xlsx": b"rijen", "raadsinformatiebrief.pdf": BIG_PDF,
-             "bijlage-overzicht.pdf": b"%PDF overzicht"}
+    files = {LETTER: letter, OVERVIEW: b"overzicht",
+             OVERVIEW_XLSX: b"rijen", LETTER_PDF: BIG_PDF,
+             OVERVIEW_PDF: b"%PDF overzicht"}
     if revised:
-        files = {n: d + b" (herziene versie)" for n, d in files.items()}
+        files = {n: d + b" " + REVISED_MARK.encode() for n, d in files.items()}
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
         (folder / name).write_bytes(data)
@@ -59,7 +64,7 @@ def _set(folder: Path, *, letter: bytes, revised: bool = False) -> Path:
                 "peildatum": PERIOD.peildatum.isoformat(), "kenmerk": KENMERK,
                 "letter_date": "2026-11-17", "revised": revised, "publications": {},
                 "files": {n: hashlib.sha256(d).hexdigest() for n, d in files.items()}}
-    (folder / "manifest.json").write_text(json.dumps(manifest))
+    (folder / MANIFEST).write_text(json.dumps(manifest))
     return folder
 
 
@@ -114,27 +119,27 @@ def test_each_delivered_document_is_stored_once_as_the_spec_describes(project, a
         assert (eio["taal"], eio["status"], eio["vertrouwelijkheidaanduiding"]) == (
             "dut", "definitief", "openbaar")
         assert eio["creatiedatum"] == "2026-11-17" and not eio["locked"]
-    letter = next(o for o in objects if o["bestandsnaam"] == "raadsinformatiebrief.docx")
+    letter = next(o for o in objects if o["bestandsnaam"] == LETTER)
     assert letter["titel"] == letter_title(PERIOD)
-    assert next(o for o in objects if o["bestandsnaam"] == "bijlage-overzicht.pdf")[
+    assert next(o for o in objects if o["bestandsnaam"] == OVERVIEW_PDF)[
         "titel"] == overview_title(PERIOD)
     # The content arrived whole: inline for small files, in three parts for the big PDF.
     stored = {o["bestandsnaam"]: api.content[o["url"].rsplit("/", 1)[1]] for o in objects}
-    assert stored["raadsinformatiebrief.pdf"] == BIG_PDF
-    assert stored["raadsinformatiebrief.docx"] == b"brief"
+    assert stored[LETTER_PDF] == BIG_PDF
+    assert stored[LETTER] == b"brief"
     puts = [r for r in api.requests if r["method"] == "PUT"]
     assert len(puts) == 3 and all(r["path"].startswith("/bestandsdelen/") for r in puts)
     big = next(r["body"] for r in api.requests
                if r["method"] == "POST" and r["path"] == "/enkelvoudiginformatieobjecten"
-               and r["body"]["bestandsnaam"] == "raadsinformatiebrief.pdf")
+               and r["body"]["bestandsnaam"] == LETTER_PDF)
     assert big["inhoud"] is None and big["bestandsomvang"] == len(BIG_PDF)
     small = next(r["body"] for r in api.requests
                  if r["path"] == "/enkelvoudiginformatieobjecten"
-                 and r["body"]["bestandsnaam"] == "raadsinformatiebrief.docx")
+                 and r["body"]["bestandsnaam"] == LETTER)
     assert base64.b64decode(small["inhoud"]) == b"brief"
     assert {c["client_id"] for c in api.claims} == {"wijkopvolging"}
     # The spreadsheet is not a document of the letter: not archived.
-    assert "bijlage-overzicht.xlsx" not in stored
+    assert OVERVIEW_XLSX not in stored
     assert len(_ledger(config)) == 4
 
 
@@ -159,13 +164,13 @@ def test_a_revised_set_stores_new_versions_of_the_same_objects(project, api):
     assert all(len(v) == 2 for v in api.versions.values())
     assert all(not o["locked"] for o in api.objects.values())
     letter = next(o for o in api.objects.values()
-                  if o["bestandsnaam"] == "raadsinformatiebrief.docx")
+                  if o["bestandsnaam"] == LETTER)
     assert letter["titel"] == letter_title(PERIOD, revised=True)
     assert api.content[letter["url"].rsplit("/", 1)[1]] == (
-        b"brief, gecorrigeerd (herziene versie)")
+        b"brief, gecorrigeerd " + REVISED_MARK.encode())
     big = next(o for o in api.objects.values()
-               if o["bestandsnaam"] == "raadsinformatiebrief.pdf")
-    assert api.content[big["url"].rsplit("/", 1)[1]] == BIG_PDF + b" (herziene versie)"
+               if o["bestandsnaam"] == LETTER_PDF)
+    assert api.content[big["url"].rsplit("/", 1)[1]] == BIG_PDF + b" " + REVISED_MARK.encode()
     methods = [(r["method"], r["path"].rsplit("/", 1)[-1]) for r in api.requests]
     assert methods.count(("POST", "lock")) == 4 and methods.count(("POST", "unlock")) == 5
     assert sum(1 for m, _ in methods if m == "PATCH") == 4
@@ -182,7 +187,7 @@ def test_a_store_that_fails_records_nothing_and_the_retry_stores_only_the_rest(
     create = DocumentenClient.create
 
     def down_for_the_pdfs(self, body, content, *, what):
-        if what.startswith("raadsinformatiebrief.pdf"):
+        if what.startswith(LETTER_PDF):
             raise ArchiveUnavailable("het archief is niet bereikbaar")
         return create(self, body, content, what=what)
 
@@ -190,7 +195,7 @@ def test_a_store_that_fails_records_nothing_and_the_retry_stores_only_the_rest(
     with pytest.raises(ArchiveUnavailable):
         archive()
     assert sorted(r["channel"] for r in _ledger(config)) == [
-        "archief:bijlage-overzicht.docx", "archief:raadsinformatiebrief.docx"]
+        f"archief:{OVERVIEW}", f"archief:{LETTER}"]
     monkeypatch.setattr(DocumentenClient, "create", create)
     result = archive()
     assert (result["created"], result["new_versions"], result["unchanged"]) == (2, 0, 2)
@@ -280,7 +285,7 @@ def test_a_refused_field_is_reported_in_dutch_naming_the_field_and_its_setting(p
     assert "(400)" in message
     assert ("veld informatieobjecttype (instelling archive.informatieobjecttype): "
             "De URL is ongeldig.") in message
-    assert "raadsinformatiebrief" in message or "bijlage-overzicht" in message
+    assert layout.stem(LETTER) in message or layout.stem(OVERVIEW) in message
     assert api.objects == {} and api.schema_errors == []
     _griffie_untouched(config, before)
 
@@ -334,9 +339,9 @@ def test_a_kenmerk_too_long_for_the_archive_is_refused_before_any_request(projec
     config, deliver, archive = project
     deliver()
     drop = period_folder(config, PERIOD)
-    manifest = json.loads((drop / "manifest.json").read_text())
+    manifest = json.loads((drop / MANIFEST).read_text())
     manifest["kenmerk"] = "RIB/2026/Wijken/Vragen-uit-de-Wijk/0042"  # 39 + "-bijlage-pdf"
-    (drop / "manifest.json").write_text(json.dumps(manifest))
+    (drop / MANIFEST).write_text(json.dumps(manifest))
     with pytest.raises(ArchiveError, match="langer dan 40 tekens.*settings.kenmerk"):
         archive()
     assert api.requests == []
@@ -353,11 +358,11 @@ def test_an_object_the_ledger_does_not_know_is_named_not_duplicated(project, api
         from wijkopvolging.warehouse.deliveries import deliveries
 
         conn.execute(deliveries.delete().where(
-            deliveries.c.channel == "archief:raadsinformatiebrief.docx"))
+            deliveries.c.channel == f"archief:{LETTER}"))
     with pytest.raises(ArchiveError) as refused:
         archive()
     message = str(refused.value)
-    assert f"raadsinformatiebrief.docx ({KENMERK}-brief)" in message
+    assert f"{LETTER} ({KENMERK}-brief)" in message
     assert "staat al in het archief" in message and "kent het niet" in message
     assert "settings.kenmerk" not in message
     assert len(api.objects) == 4 and api.schema_errors == []

@@ -18,6 +18,7 @@ import pytest
 
 from tests.unit.report_frames import KENMERK, PERIOD, ROWS, report_frame
 from wijkopvolging import deliver_once as once
+from wijkopvolging import layout
 from wijkopvolging.airflow_support import fail_clearly
 from wijkopvolging.config import load_config
 from wijkopvolging.deliver_once import (
@@ -268,10 +269,10 @@ def test_a_mail_server_that_is_down_stops_the_round_at_once(tmp_path, server, le
 def _word_set(folder: Path) -> Path:
     """A finished set as the documents task leaves it: files plus manifest."""
     folder.mkdir(parents=True, exist_ok=True)
-    files = {"raadsinformatiebrief.docx": b"brief", "bijlage-overzicht.docx": b"overzicht"}
+    files = {layout.LETTER: b"brief", layout.OVERVIEW: b"overzicht"}
     for name, data in files.items():
         (folder / name).write_bytes(data)
-    (folder / "manifest.json").write_text(json.dumps({
+    (folder / layout.MANIFEST).write_text(json.dumps({
         "period": PERIOD.slug, "label": PERIOD.label, "kenmerk": KENMERK,
         "peildatum": PERIOD.peildatum.isoformat(),
         "files": {n: hashlib.sha256(d).hexdigest() for n, d in files.items()}}))
@@ -283,7 +284,7 @@ def _deliver_griffie(config, run_id):
     from wijkopvolging.rapportage import work_folder
 
     rendered = work_folder(config, PERIOD)
-    if not (rendered / "manifest.json").exists():  # a retry finds the set it was handed
+    if not (rendered / layout.MANIFEST).exists():  # a retry finds the set it was handed
         _word_set(rendered)
     return deliver_to_griffie(config, PERIOD, rendered, run_id=run_id, smtp_configured=True)
 
@@ -320,7 +321,7 @@ def _deliver_lists(config, run_id):
     from wijkopvolging.periods import AMSTERDAM
     from wijkopvolging.signalering import deliver_week_lists, make_week_lists, week_folder
 
-    if (week_folder(config.output_dir, MONDAY) / "manifest.json").exists():  # a retry
+    if (week_folder(config.output_dir, MONDAY) / layout.MANIFEST).exists():  # a retry
         return deliver_week_lists(config, MONDAY, run_id=run_id, smtp_configured=True)
     items = coerce_items(pd.DataFrame([
         {"item_id": "bron:1", "source": "bron", "source_record_id": "1", "kind": "vraag",
