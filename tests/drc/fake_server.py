@@ -20,15 +20,13 @@ import datetime as dt
 import email.parser
 import email.policy
 import json
-import threading
 import uuid as uuidlib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
-import jwt
-
 from tests.drc import spec
+from tests.fake_http import LocalApi
 
 BASE_PATH = "/documenten/api/v1"
 INFORMATIEOBJECTTYPE = ("http://catalogi.test/catalogi/api/v1/informatieobjecttypen/"
@@ -43,15 +41,18 @@ def rsin_valid(rsin: str) -> bool:
     return (total - int(rsin[8])) % 11 == 0
 
 
-class FakeDocumentenApi:
+class FakeDocumentenApi(LocalApi):
     """The server's data and behaviour; ``start()`` serves it in a thread."""
+
+    base_path = BASE_PATH
+    api_version = "1.5.0"
+    methods = ("POST", "PATCH", "PUT")
 
     def __init__(self, *, client_id: str = "wijkopvolging",
                  secret: str = "geheim-voor-de-tests-van-wijkopvolging",
                  part_size: int = 4096, refuse_with: int = 403):
-        self.client_id = client_id
+        super().__init__(client_id=client_id, secret=secret)
         self.refuse_with = refuse_with  # 401 or 403 for a token the API does not accept
-        self.secret = secret
         self.part_size = part_size
         self.informatieobjecttypen = {INFORMATIEOBJECTTYPE}
         self.objects: dict[str, dict[str, Any]] = {}  # uuid -> the latest version
@@ -60,52 +61,6 @@ class FakeDocumentenApi:
         self.parts: dict[str, dict[str, Any]] = {}  # part uuid -> part (with its bytes)
         self.locks: dict[str, str] = {}  # uuid -> lock
         self.requests: list[dict[str, Any]] = []  # method, path, body (parsed)
-        self.claims: list[dict[str, Any]] = []
-        self.schema_errors: list[str] = []
-        self._failures: list[tuple[str, int]] = []
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-
-    # -- lifecycle ---------------------------------------------------------------------
-    def start(self) -> FakeDocumentenApi:
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's name
-                api._handle(self, "post")
-
-            def do_PATCH(self):  # noqa: N802
-                api._handle(self, "patch")
-
-            def do_PUT(self):  # noqa: N802
-                api._handle(self, "put")
-
-            def log_message(self, *args):
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-
-    @property
-    def root(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    @property
-    def base_url(self) -> str:
-        return self.root + BASE_PATH
-
-    def fail_next(self, path_contains: str, status: int = 503, times: int = 1) -> None:
-        """The next ``times`` requests whose path contains the text get ``status``."""
-        with self._lock:
-            self._failures.extend([(path_contains, status)] * times)
 
     # -- requests ----------------------------------------------------------------------
     def _handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
@@ -123,9 +78,7 @@ class FakeDocumentenApi:
             body = json.loads(raw)
         with self._lock:
             self.requests.append({"method": method.upper(), "path": path, "body": body})
-            failure = next((f for f in self._failures if f[0] in path), None)
-            if failure:
-                self._failures.remove(failure)
+            failure = self._take(self._failures, path)
         if failure:
             return self._send(handler, failure[1], {"detail": "tijdelijk niet beschikbaar"},
                               None)
@@ -180,17 +133,6 @@ class FakeDocumentenApi:
             payload = part.get_payload(decode=True)
             form[name] = payload if part.get_filename() else payload.decode()
         return form
-
-    def _authorised(self, handler) -> bool:
-        header = handler.headers.get("Authorization", "")
-        try:
-            claims = jwt.decode(header.removeprefix("Bearer "), self.secret,
-                                algorithms=["HS256"], options={"require": ["iat"]})
-        except jwt.InvalidTokenError:
-            return False
-        with self._lock:
-            self.claims.append(claims)
-        return claims.get("client_id") == self.client_id
 
     # -- operations --------------------------------------------------------------------
     def _field_errors(self, body: dict[str, Any], uuid: str | None = None) -> list[dict]:
@@ -327,11 +269,6 @@ class FakeDocumentenApi:
         return self._send(handler, 200, answer, op)
 
     # -- answers -----------------------------------------------------------------------
-    def _record(self, problems: list[str], where: str) -> None:
-        if problems:
-            with self._lock:
-                self.schema_errors.extend(f"{where}: {p}" for p in problems)
-
     def _problem(self, handler, op, status: int, code: str, detail: str) -> None:
         body = {"type": "", "code": code, "title": detail, "status": status,
                 "detail": detail, "instance": f"urn:uuid:{uuidlib.uuid4()}"}
@@ -349,16 +286,8 @@ class FakeDocumentenApi:
         if op is not None:
             self._record(spec.response_errors(body, op[0], op[1], str(status)),
                          f"{op[1].upper()} {op[0]} {status}")
-        data = b"" if body is None else json.dumps(body).encode()
-        handler.send_response(status)
-        if body is not None:
-            handler.send_header("Content-Type", content_type)
-        handler.send_header("Content-Length", str(len(data)))
-        handler.send_header("API-version", "1.5.0")
-        for name, value in (headers or {}).items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(data)
+        handler.wfile.write(self._head(handler, status, body, content_type=content_type,
+                                       headers=headers))
 
 
 BODY_KEYS = ("identificatie", "bronorganisatie", "creatiedatum", "titel",

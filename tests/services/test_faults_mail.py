@@ -5,12 +5,11 @@ later" (451). docs/reliability.md lists what happens."""
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 
-import pandas as pd
 import pytest
 
 from tests.services.conftest import Inbox, free_port, running_smtp_server
+from tests.signalering_week import MONDAY, make_one_item_week
 from tests.unit.report_frames import KENMERK, PERIOD, ROWS, report_frame
 from wijkopvolging.config import WijkradenConfig, load_config
 from wijkopvolging.delivery import period_folder
@@ -78,32 +77,14 @@ def test_a_refused_wijkraad_does_not_stop_the_others_and_is_sent_alone_on_the_ne
 
 # -- the weekly lists: the same rule ---------------------------------------------------------
 
-MONDAY = dt.date(2026, 11, 2)
 REFUSED_LIST = "wijkmt.pernis@example.org"  # the first list of the week, as above
-
-
-def week_lists(config) -> None:
-    """The Monday's lists of the Wijk MT Pernis and the staff of wethouder Zeegers."""
-    from wijkopvolging.model import coerce_items
-    from wijkopvolging.periods import AMSTERDAM
-    from wijkopvolging.signalering import make_week_lists
-
-    items = coerce_items(pd.DataFrame([
-        {"item_id": "bron:1", "source": "bron", "source_record_id": "1", "kind": "vraag",
-         "wijk": "Pernis", "wethouder": "Zeegers", "onderwerp": "Bankjes op het dorpsplein",
-         "date_raised": "2026-10-01", "agreed_deadline": "2026-11-10",
-         "date_answered": None}]))
-    with open_warehouse(config.warehouse_url) as warehouse:
-        warehouse.load_versions("i1", "bron", dt.datetime(2026, 11, 1, 5, tzinfo=AMSTERDAM),
-                                items, full_extract=True)
-    make_week_lists(config, MONDAY, as_of=dt.datetime(2026, 11, 2, 7, tzinfo=AMSTERDAM))
 
 
 def test_a_refused_wijk_mt_does_not_stop_the_other_lists_and_is_sent_alone_on_the_next_run(
         config, inbox):
     from wijkopvolging.signalering import deliver_week_lists
 
-    week_lists(config)
+    make_one_item_week(config)
     inbox.refused = {REFUSED_LIST}
     with pytest.raises(MailNotSent) as error:
         deliver_week_lists(config, MONDAY, run_id="s1")

@@ -13,9 +13,9 @@ import hashlib
 import json
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
+from tests.signalering_week import MONDAY, make_one_item_week
 from tests.unit.report_frames import KENMERK, PERIOD, ROWS, report_frame
 from wijkopvolging import deliver_once as once
 from wijkopvolging import layout
@@ -313,25 +313,12 @@ def _deliver_afschriften(config, run_id):
     return deliver_afschriften(config, PERIOD, run_id=run_id, smtp_configured=True)
 
 
-MONDAY = dt.date(2026, 11, 2)
-
-
 def _deliver_lists(config, run_id):
-    from wijkopvolging.model import coerce_items
-    from wijkopvolging.periods import AMSTERDAM
-    from wijkopvolging.signalering import deliver_week_lists, make_week_lists, week_folder
+    from wijkopvolging.signalering import deliver_week_lists, week_folder
 
     if (week_folder(config.output_dir, MONDAY) / layout.MANIFEST).exists():  # a retry
         return deliver_week_lists(config, MONDAY, run_id=run_id, smtp_configured=True)
-    items = coerce_items(pd.DataFrame([
-        {"item_id": "bron:1", "source": "bron", "source_record_id": "1", "kind": "vraag",
-         "wijk": "Pernis", "wethouder": "Zeegers", "onderwerp": "Bankjes op het dorpsplein",
-         "date_raised": "2026-10-01", "agreed_deadline": "2026-11-10",
-         "date_answered": None}]))
-    with open_warehouse(config.warehouse_url) as warehouse:
-        warehouse.load_versions("i1", "bron", dt.datetime(2026, 11, 1, 5, tzinfo=AMSTERDAM),
-                                items, full_extract=True)
-    make_week_lists(config, MONDAY, as_of=dt.datetime(2026, 11, 2, 7, tzinfo=AMSTERDAM))
+    make_one_item_week(config)
     return deliver_week_lists(config, MONDAY, run_id=run_id, smtp_configured=True)
 
 

@@ -11,16 +11,13 @@ half-way (the connection closes before the promised ``Content-Length``).
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 import uuid as uuidlib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import jwt
-
+from tests.fake_http import LocalApi
 from tests.zgw import spec
 
 BASE_PATH = "/zaken/api/v1"
@@ -33,64 +30,34 @@ STATUSTYPE_ONTVANGEN = f"{CATALOGI}/statustypen/5b0c6a5e-bbbb-4b6e-8f7e-00000000
 EIGENSCHAP = f"{CATALOGI}/eigenschappen/7c1d2e3f-0000-4a5b-8c9d-0000000000"
 
 
-class FakeZakenApi:
+class FakeZakenApi(LocalApi):
     """The server's data and behaviour; ``start()`` serves it in a thread."""
+
+    base_path = BASE_PATH
+    api_version = "1.5.1"
 
     def __init__(self, *, client_id: str = "wijkopvolging",
                  secret: str = "geheim-voor-de-tests-van-wijkopvolging", page_size: int = 2):
-        self.client_id = client_id
-        self.secret = secret
+        super().__init__(client_id=client_id, secret=secret)
         self.page_size = page_size
         self.zaken: list[dict[str, Any]] = []
         self.eigenschappen: dict[str, list[dict[str, Any]]] = {}
         self.statussen: list[dict[str, Any]] = []
         self.requests: list[tuple[str, dict[str, list[str]]]] = []
-        self.claims: list[dict[str, Any]] = []
-        self.schema_errors: list[str] = []
-        self._failures: list[tuple[str, int, str | None, float]] = []
-        self._cuts: list[str] = []
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self._cuts: list[tuple[str]] = []
 
-    # -- lifecycle -------------------------------------------------------------------------
-    def start(self) -> FakeZakenApi:
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's name
-                api._handle(self)
-
-            def log_message(self, *args):  # keep pytest output clean
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}{BASE_PATH}"
-
+    # -- faults ----------------------------------------------------------------------------
     def fail_next(self, path_contains: str, status: int = 503, times: int = 1, *,
                   retry_after: str | None = None, delay: float = 0.0) -> None:
         """The next ``times`` requests whose path+query contains the text get ``status``
         (with a ``Retry-After`` header when given), after ``delay`` seconds (a delay longer
         than the client's timeout makes the client time out)."""
-        with self._lock:
-            self._failures.extend([(path_contains, status, retry_after, delay)] * times)
+        self._queue(self._failures, (path_contains, status, retry_after, delay), times)
 
     def cut_next(self, path_contains: str, times: int = 1) -> None:
         """The next ``times`` answers to requests whose path+query contains the text send
         their headers and half of their body, then close the connection."""
-        with self._lock:
-            self._cuts.extend([path_contains] * times)
+        self._queue(self._cuts, (path_contains,), times)
 
     # -- data ------------------------------------------------------------------------------
     def add_zaak(self, identificatie: str, *, zaaktype: str = ZAAKTYPE_VRAAG,
@@ -143,17 +110,13 @@ class FakeZakenApi:
         return zaak
 
     # -- requests --------------------------------------------------------------------------
-    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+    def _handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         parts = urlsplit(handler.path)
         query = parse_qs(parts.query)
         with self._lock:
             self.requests.append((parts.path, query))
-            failure = next((f for f in self._failures if f[0] in handler.path), None)
-            if failure:
-                self._failures.remove(failure)
-            cut = next((c for c in self._cuts if c in handler.path), None)
-            if cut:
-                self._cuts.remove(cut)
+            failure = self._take(self._failures, handler.path)
+            cut = self._take(self._cuts, handler.path)
         handler.cut_body = bool(cut)
         if failure:
             _, status, retry_after, delay = failure
@@ -188,19 +151,6 @@ class FakeZakenApi:
                               validate=("/statussen", "200"))
         return self._send(handler, 404, {"detail": "Niet gevonden."}, validate=None)
 
-    def _authorised(self, handler) -> bool:
-        header = handler.headers.get("Authorization", "")
-        if not header.startswith("Bearer "):
-            return False
-        try:
-            claims = jwt.decode(header.removeprefix("Bearer "), self.secret,
-                                algorithms=["HS256"], options={"require": ["iat"]})
-        except jwt.InvalidTokenError:
-            return False
-        with self._lock:
-            self.claims.append(claims)
-        return claims.get("client_id") == self.client_id
-
     def _filter(self, query: dict[str, list[str]]) -> list[dict[str, Any]]:
         def one(name):
             return (query.get(name) or [None])[0]
@@ -219,7 +169,7 @@ class FakeZakenApi:
     def _page(self, handler, results: list[dict[str, Any]], query) -> dict[str, Any]:
         page = int((query.get("page") or ["1"])[0])
         start = (page - 1) * self.page_size
-        base = f"{self.base_url.removesuffix(BASE_PATH)}{urlsplit(handler.path).path}"
+        base = f"{self.root}{urlsplit(handler.path).path}"
         rest = {k: v[0] for k, v in query.items() if k != "page"}
 
         def link(n):
@@ -236,19 +186,8 @@ class FakeZakenApi:
               content_type: str = "application/json",
               headers: dict[str, str] | None = None) -> None:
         if validate:
-            problems = spec.errors(body, *validate)
-            if problems:
-                with self._lock:
-                    self.schema_errors.extend(f"GET {validate[0]} {validate[1]}: {p}"
-                                              for p in problems)
-        data = json.dumps(body).encode()
-        handler.send_response(status)
-        handler.send_header("Content-Type", content_type)
-        handler.send_header("Content-Length", str(len(data)))
-        handler.send_header("API-version", "1.5.1")
-        for name, value in (headers or {}).items():
-            handler.send_header(name, value)
-        handler.end_headers()
+            self._record(spec.errors(body, *validate), f"GET {validate[0]} {validate[1]}")
+        data = self._head(handler, status, body, content_type=content_type, headers=headers)
         if getattr(handler, "cut_body", False):
             handler.wfile.write(data[:len(data) // 2])
             handler.close_connection = True
