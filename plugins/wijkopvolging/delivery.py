@@ -76,7 +76,6 @@ from wijkopvolging.mail import (  # noqa: F401 (MailNotSent: part of delivery's 
 log = logging.getLogger(__name__)
 
 
-
 # -- the set ---------------------------------------------------------------------------
 
 def read_manifest(folder: Path) -> dict:

@@ -9,21 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from pathlib import Path
 
 from wijkopvolging.config import Config
+from wijkopvolging.layout import validation_folder
 from wijkopvolging.model import ERROR, WARNING
 from wijkopvolging.sources.mapping import EXTRACT_RULES
 from wijkopvolging.warehouse import open_warehouse
 
 log = logging.getLogger(__name__)
-
-
-def run_folder(output_dir: Path, as_of: dt.datetime) -> Path:
-    """Where an ingest's steward report and manifest go (``layout.validation_folder``)."""
-    from wijkopvolging.layout import validation_folder
-
-    return validation_folder(output_dir, as_of)
 
 
 def extract_source(config: Config, source_name: str, *, run_id: str,
@@ -152,7 +145,7 @@ def write_ingest_report(config: Config, *, run_id: str, data_interval_end: dt.da
             data_interval_end - dt.timedelta(microseconds=1))
         duplicates = counted_once(
             config, warehouse.snapshot(data_interval_end))[1]
-    folder = run_folder(config.output_dir, data_interval_end)
+    folder = validation_folder(config.output_dir, data_interval_end)
     paths = write_steward_report(findings, runs, folder, previous_findings=previous,
                                  gx_dir=config.gx_dir, duplicates=duplicates)
     manifest = {

@@ -19,6 +19,7 @@ import pandas as pd
 
 from wijkopvolging.config import SignaleringConfig
 from wijkopvolging.labels import days_nl, term_nl
+from wijkopvolging.layout import week_folder
 from wijkopvolging.timeliness import DEFAULT_TERM_DAYS, OPEN_BINNEN_TERMIJN, OPEN_VERLOPEN
 
 HORIZON_DAYS = 14  # a deadline this many days ahead, counted from the Monday, is near
@@ -116,13 +117,6 @@ def list_for(signals: pd.DataFrame, recipient: Recipient) -> pd.DataFrame:
 
 LEDGER_SET = "signalering"  # the lists' deliveries in the ledger: signalering/<Monday>
 XLSX = (".xlsx",)  # a list is compared by its spreadsheet, which is byte-identical
-
-
-def week_folder(output_dir: Path, monday: dt.date) -> Path:
-    """Where a week's lists go (``layout.week_folder``: the Monday's date)."""
-    from wijkopvolging.layout import week_folder as folder_of_week
-
-    return folder_of_week(output_dir, monday)
 
 
 def make_week_lists(config, monday: dt.date, *, as_of: dt.datetime) -> dict:

@@ -49,12 +49,11 @@ def deliver_afschriften(config, period, *, run_id: str,
         content_fingerprint,
         deliver_each,
     )
-    from wijkopvolging.delivery import period_folder
-    from wijkopvolging.documents.afschrift import MANIFEST, afschrift_folder
+    from wijkopvolging.layout import MANIFEST, drop_folder
     from wijkopvolging.mail import smtp_connection_configured
     from wijkopvolging.warehouse import open_warehouse
 
-    folder = afschrift_folder(period_folder(config, period))
+    folder = drop_folder(config.output_dir, period).afschriften
     path = folder / MANIFEST
     if not path.is_file():
         log.info("geen afschriften voor de wijkraden in %s", folder)

@@ -12,13 +12,9 @@ from tests.services.conftest import Inbox, free_port, running_smtp_server
 from tests.signalering_week import MONDAY, make_one_item_week
 from tests.unit.report_frames import KENMERK, PERIOD, ROWS, report_frame
 from wijkopvolging.config import WijkradenConfig, load_config
-from wijkopvolging.delivery import period_folder
-from wijkopvolging.documents.afschrift import (
-    afschrift_folder,
-    render_afschriften,
-    write_afschrift_manifest,
-)
+from wijkopvolging.documents.afschrift import render_afschriften, write_afschrift_manifest
 from wijkopvolging.errors import ExpectedError
+from wijkopvolging.layout import drop_folder
 from wijkopvolging.mail import MailNotSent
 from wijkopvolging.warehouse import open_warehouse
 from wijkopvolging.wijkraden import deliver_afschriften
@@ -42,7 +38,7 @@ def config(isolated_project, inbox):
     config = dataclasses.replace(load_config(), wijkraden=WijkradenConfig(
         afschrift_address="wijkraad.{slug}@example.org"))
     report = report_frame(ROWS)
-    folder = afschrift_folder(period_folder(config, PERIOD))
+    folder = drop_folder(config.output_dir, PERIOD).afschriften
     render_afschriften(report, PERIOD, folder=folder, kenmerk=KENMERK)
     write_afschrift_manifest(report, PERIOD, folder=folder, kenmerk=KENMERK)
     return config
@@ -119,7 +115,7 @@ def test_a_mail_server_that_answers_try_again_later_is_retried_and_mails_once(
         monkeypatch.setenv("AIRFLOW_CONN_SMTP_GRIFFIE", server.connection_uri)
         config = load_config()
         report = report_frame(ROWS)
-        folder = afschrift_folder(period_folder(config, PERIOD))
+        folder = drop_folder(config.output_dir, PERIOD).afschriften
         render_afschriften(report, PERIOD, folder=folder, kenmerk=KENMERK)
         write_afschrift_manifest(report, PERIOD, folder=folder, kenmerk=KENMERK)
 

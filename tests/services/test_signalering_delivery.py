@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 
 from wijkopvolging.config import load_config
+from wijkopvolging.layout import week_folder
 from wijkopvolging.model import coerce_items
 from wijkopvolging.periods import AMSTERDAM
-from wijkopvolging.signalering import deliver_week_lists, make_week_lists, week_folder
+from wijkopvolging.signalering import deliver_week_lists, make_week_lists
 from wijkopvolging.warehouse import open_warehouse
 
 MONDAY = dt.date(2026, 11, 2)

@@ -9,13 +9,9 @@ import pytest
 
 from tests.unit.report_frames import KENMERK, PERIOD, ROWS, report_frame
 from wijkopvolging.config import WijkradenConfig, load_config
-from wijkopvolging.delivery import period_folder
-from wijkopvolging.documents.afschrift import (
-    afschrift_folder,
-    render_afschriften,
-    write_afschrift_manifest,
-)
+from wijkopvolging.documents.afschrift import render_afschriften, write_afschrift_manifest
 from wijkopvolging.labels import REVISED_MARK
+from wijkopvolging.layout import drop_folder
 from wijkopvolging.wijkraden import deliver_afschriften
 
 
@@ -30,7 +26,7 @@ def project(isolated_project, monkeypatch, smtp_server):
 
 def publish(config, rows):
     report = report_frame(rows)
-    folder = afschrift_folder(period_folder(config, PERIOD))
+    folder = drop_folder(config.output_dir, PERIOD).afschriften
     render_afschriften(report, PERIOD, folder=folder, kenmerk=KENMERK)
     write_afschrift_manifest(report, PERIOD, folder=folder, kenmerk=KENMERK)
 

@@ -298,25 +298,20 @@ def _deliver_concept(config, run_id):
 
 
 def _deliver_afschriften(config, run_id):
-    from wijkopvolging.delivery import period_folder
-    from wijkopvolging.documents.afschrift import (
-        afschrift_folder,
-        render_afschriften,
-        write_afschrift_manifest,
-    )
+    from wijkopvolging.documents.afschrift import render_afschriften, write_afschrift_manifest
     from wijkopvolging.wijkraden import deliver_afschriften
 
     report = report_frame(ROWS[:2])
-    folder = afschrift_folder(period_folder(config, PERIOD))
+    folder = layout.drop_folder(config.output_dir, PERIOD).afschriften
     render_afschriften(report, PERIOD, folder=folder, kenmerk=KENMERK)
     write_afschrift_manifest(report, PERIOD, folder=folder, kenmerk=KENMERK)
     return deliver_afschriften(config, PERIOD, run_id=run_id, smtp_configured=True)
 
 
 def _deliver_lists(config, run_id):
-    from wijkopvolging.signalering import deliver_week_lists, week_folder
+    from wijkopvolging.signalering import deliver_week_lists
 
-    if (week_folder(config.output_dir, MONDAY) / layout.MANIFEST).exists():  # a retry
+    if (layout.week_folder(config.output_dir, MONDAY) / layout.MANIFEST).exists():  # a retry
         return deliver_week_lists(config, MONDAY, run_id=run_id, smtp_configured=True)
     make_one_item_week(config)
     return deliver_week_lists(config, MONDAY, run_id=run_id, smtp_configured=True)

@@ -173,12 +173,13 @@ def test_a_crash_while_writing_the_ingest_manifest_keeps_the_previous_one(
 
     from wijkopvolging import atomic
     from wijkopvolging.config import load_config
-    from wijkopvolging.ingest import run_folder, write_ingest_report
+    from wijkopvolging.ingest import write_ingest_report
+    from wijkopvolging.layout import validation_folder
 
     config = load_config()
     end = dt.datetime(2026, 3, 1, 4, tzinfo=dt.UTC)
     write_ingest_report(config, run_id="eerste", data_interval_end=end)
-    manifest = run_folder(config.output_dir, end) / MANIFEST
+    manifest = validation_folder(config.output_dir, end) / MANIFEST
     assert json.loads(manifest.read_text(encoding="utf-8"))["run_id"] == "eerste"
 
     real_replace = atomic.os.replace

@@ -27,11 +27,6 @@ from wijkopvolging.layout import MANIFEST, SetLayout, afschrift_in
 from wijkopvolging.periods import Period
 
 
-def afschrift_folder(period_folder: Path | str) -> Path:
-    """``<period folder>/wijkraden`` (``layout.SetLayout.afschriften``)."""
-    return SetLayout(period_folder).afschriften
-
-
 def wijken_in_overview(report, *, items: dict | None = None) -> dict[str, tuple[str, int]]:
     """Per wijk with items in the overview (as the overview spells it): its gebied and
     number of rows, sorted by wijk. ``items``: the report's ``overview_items`` when
